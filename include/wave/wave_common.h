@@ -1,0 +1,90 @@
+/*
+ * Wave: trustworthy identities and topic permissions for MQTT messaging.
+ *
+ * wave_common.h: conventions shared by every part of the C API: status codes, the
+ * thread-local error message, versions, library-owned memory and global initialisation.
+ * Include <wave/wave.h> rather than this file.
+ *
+ * Conventions that hold for every function unless its comment says otherwise:
+ *  - Fallible calls return wave_status; WAVE_OK (0) is success.  On failure, a message
+ *    for operators is available from wave_last_error_message() on the same thread, and
+ *    every out-parameter is set to NULL/0.
+ *  - A NULL handle or pointer argument yields WAVE_ERR_INVALID_ARGUMENT, never a crash.
+ *  - Inputs are copied: the caller may free them as soon as the call returns.
+ *  - Whatever comes back through `T **out` belongs to the caller, who frees it with the
+ *    matching wave_T_free(); every *_free accepts NULL.  Strings Wave allocates are freed
+ *    with wave_string_free().
+ *  - No C++ exception, abort() or exit() crosses this API on bad input.
+ *  - Text is NUL-terminated UTF-8; bytes are (const uint8_t *data, size_t len).
+ */
+#ifndef WAVE_COMMON_H
+#define WAVE_COMMON_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include <wave/wave_export.h>
+#include <wave/wave_version.h>
+
+#ifdef __cplusplus
+#define WAVE_BEGIN_DECLS extern "C" {
+#define WAVE_END_DECLS }
+#else
+#define WAVE_BEGIN_DECLS
+#define WAVE_END_DECLS
+#endif
+
+WAVE_BEGIN_DECLS
+
+/*
+ * Status codes.  Values are explicit and append-only: a value is never renumbered or
+ * reused, and retired values stay reserved, so bindings may map them to exception types.
+ */
+typedef enum wave_status {
+  WAVE_OK = 0,
+  WAVE_ERR_INVALID_ARGUMENT = 1, /* a NULL, malformed or out-of-range argument */
+  WAVE_ERR_NO_MEMORY = 2,        /* an allocation failed */
+  WAVE_ERR_INTERNAL = 3,         /* a bug in Wave: please report it */
+  WAVE_ERR_CONFIG = 4,           /* the configuration is missing or invalid */
+  WAVE_ERR_INVALID_TOKEN = 5,    /* the token is malformed, or the app says it is invalid */
+  WAVE_ERR_DENIED = 6,           /* authenticated, but not allowed (or a password mismatch) */
+  WAVE_ERR_NOT_FOUND = 7,        /* the user, group or session does not exist */
+  WAVE_ERR_UNAVAILABLE = 8,      /* a backend (Redis, MongoDB, app endpoint) cannot be reached */
+  WAVE_ERR_TIMEOUT = 9,          /* a backend did not answer in time */
+  WAVE_ERR_IO = 10,              /* reading or writing a local file failed */
+  WAVE_ERR_PARSE = 11,           /* input text (JSON, URI, ...) could not be parsed */
+  WAVE_ERR_UPSTREAM = 12,        /* the app endpoint answered, but not with a valid answer */
+  WAVE_ERR_CONFLICT = 13,        /* the operation conflicts with the current state */
+  WAVE_ERR_BACKEND = 14          /* a backend answered with an error (a failed command) */
+} wave_status;
+
+/* The symbolic name of a status ("WAVE_ERR_DENIED"), or "WAVE_ERR_UNKNOWN" for values this
+ * version does not know.  Static storage; thread-safe. */
+WAVE_API const char *wave_status_str(wave_status status);
+
+/* The message of the last failed Wave call on this thread ("" when the last call
+ * succeeded).  Owned by Wave, valid until the next Wave call on this thread.  Messages
+ * never contain tokens, passwords or other secrets.  Thread-safe (thread-local). */
+WAVE_API const char *wave_last_error_message(void);
+
+/* The library's version, as WAVE_VERSION_STRING / WAVE_VERSION_NUMBER were when it was
+ * built (compare with the macros to detect a header/library mismatch).  Thread-safe. */
+WAVE_API const char *wave_version_string(void);
+WAVE_API uint32_t wave_version_number(void);
+
+/* Frees a string Wave allocated and handed to the caller.  Accepts NULL.  Thread-safe. */
+WAVE_API void wave_string_free(char *string);
+
+/*
+ * Process-wide initialisation of Wave's network dependencies (libcurl, mongo-c-driver).
+ * Reference-counted: every successful wave_global_init() needs one wave_global_cleanup().
+ * Functions that need it call it implicitly, so calling it is optional; call it explicitly
+ * from the main thread before starting threads when the host program also uses libcurl.
+ * Thread-safe.
+ */
+WAVE_API wave_status wave_global_init(void);
+WAVE_API void wave_global_cleanup(void);
+
+WAVE_END_DECLS
+
+#endif /* WAVE_COMMON_H */

@@ -1,0 +1,64 @@
+#include <cstdlib>
+#include <string>
+
+#include "capi/guard.hpp"
+
+namespace wave::capi {
+namespace {
+thread_local std::string last_error;
+}
+
+void set_last_error(const std::string& message) noexcept {
+  try {
+    last_error = message;
+  } catch (...) {
+    last_error.clear();  // out of memory while reporting: an empty message is the best we can do
+  }
+}
+
+void clear_last_error() noexcept { last_error.clear(); }
+
+char* dup_string(const std::string& text) {
+  auto* copy = static_cast<char*>(std::malloc(text.size() + 1));
+  if (copy == nullptr) throw std::bad_alloc();
+  std::memcpy(copy, text.data(), text.size());
+  copy[text.size()] = '\0';
+  return copy;
+}
+
+}  // namespace wave::capi
+
+extern "C" {
+
+WAVE_API const char* wave_last_error_message(void) {
+  return wave::capi::last_error.c_str();
+}
+
+WAVE_API const char* wave_status_str(wave_status status) {
+  switch (status) {
+    case WAVE_OK: return "WAVE_OK";
+    case WAVE_ERR_INVALID_ARGUMENT: return "WAVE_ERR_INVALID_ARGUMENT";
+    case WAVE_ERR_NO_MEMORY: return "WAVE_ERR_NO_MEMORY";
+    case WAVE_ERR_INTERNAL: return "WAVE_ERR_INTERNAL";
+    case WAVE_ERR_CONFIG: return "WAVE_ERR_CONFIG";
+    case WAVE_ERR_INVALID_TOKEN: return "WAVE_ERR_INVALID_TOKEN";
+    case WAVE_ERR_DENIED: return "WAVE_ERR_DENIED";
+    case WAVE_ERR_NOT_FOUND: return "WAVE_ERR_NOT_FOUND";
+    case WAVE_ERR_UNAVAILABLE: return "WAVE_ERR_UNAVAILABLE";
+    case WAVE_ERR_TIMEOUT: return "WAVE_ERR_TIMEOUT";
+    case WAVE_ERR_IO: return "WAVE_ERR_IO";
+    case WAVE_ERR_PARSE: return "WAVE_ERR_PARSE";
+    case WAVE_ERR_UPSTREAM: return "WAVE_ERR_UPSTREAM";
+    case WAVE_ERR_CONFLICT: return "WAVE_ERR_CONFLICT";
+    case WAVE_ERR_BACKEND: return "WAVE_ERR_BACKEND";
+  }
+  return "WAVE_ERR_UNKNOWN";
+}
+
+WAVE_API const char* wave_version_string(void) { return WAVE_VERSION_STRING; }
+
+WAVE_API uint32_t wave_version_number(void) { return WAVE_VERSION_NUMBER; }
+
+WAVE_API void wave_string_free(char* string) { std::free(string); }
+
+}  // extern "C"

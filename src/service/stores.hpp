@@ -1,0 +1,144 @@
+// The two store interfaces behind the Wave service, implemented by the Redis and MongoDB
+// adapters (src/redis, src/mongo) and by in-memory twins (src/service/memory_stores.*).
+//
+// Every method may throw wave::Error: WAVE_ERR_UNAVAILABLE when the server cannot be
+// reached, WAVE_ERR_TIMEOUT when it does not answer in time, WAVE_ERR_BACKEND when it
+// answers with an error.  A store never turns a fault into "not found".
+// Implementations are safe to call from many threads at once.
+#pragma once
+
+#include <chrono>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace wave {
+
+// ---- Sessions and mappings (Redis: fast, may be lost) --------------------------------
+//
+// Keys (with the configured prefix in front of each):
+//   session:<token>             string  -> internal ID, expires after the session TTL
+//   mapping:<appUserID>         hash    {token, internalWaveUserID, credentialID}
+//   credential:<internalID>     hash    {passwordDigest, appUserID, credentialID}, same TTL
+// passwordDigest is lowercase hex SHA-256 of the MQTT password: what authorize_register
+// compares (in constant time) instead of running bcrypt.
+
+struct MapRequest {
+  std::string app_user_id;
+  std::string internal_id;      // from the durable store: used when no mapping exists yet
+  std::string token;
+  std::string password_digest;  // hex SHA-256 of the MQTT password derived from `token`
+  std::string credential_id;    // fresh random ID, used when the token changes
+  std::chrono::seconds ttl{3600};
+};
+
+struct MapResult {
+  std::string internal_id;    // the mapping's internal ID (never changes once set)
+  std::string credential_id;  // the current credential's ID (new when token_changed)
+  bool token_changed = false; // first login, or a rotation: passhash must be rewritten
+  std::optional<std::string> previous_token;  // on rotation: the token whose session ended
+};
+
+struct CredentialRecord {
+  std::string password_digest;
+  std::string app_user_id;
+  std::string credential_id;
+};
+
+struct RevokeResult {
+  std::string internal_id;
+  std::string app_user_id;
+};
+
+class SessionStore {
+ public:
+  virtual ~SessionStore() = default;
+
+  // session:<token> -> internal ID; nullopt when absent or expired.
+  virtual std::optional<std::string> find_session(std::string_view token) = 0;
+
+  // mapping:<appUserID>.internalWaveUserID for each ID, in order (nullopt when unknown).
+  virtual std::vector<std::optional<std::string>> find_internal_ids(
+      const std::vector<std::string>& app_user_ids) = 0;
+
+  // The atomic create-or-rotate step (one Lua script in Redis):
+  //  - no mapping: create it with request.internal_id, token and credential_id;
+  //  - mapping with the same token: keep everything, refresh the TTLs (token_changed false);
+  //  - mapping with another token: keep the internal ID, delete session:<old token>, store
+  //    the new token and credential_id (token_changed true, previous_token set).
+  // In every case session:<token> and credential:<id> are (re)written with request.ttl.
+  virtual MapResult map_user(const MapRequest& request) = 0;
+
+  // credential:<internalID>, nullopt when absent or expired.
+  virtual std::optional<CredentialRecord> find_credential(std::string_view internal_id) = 0;
+
+  // Ends the session of `token` at once: deletes session:<token> and credential:<id>, and
+  // the mapping's token field if it still names this token (the internal ID stays).
+  // nullopt when the token has no session.
+  virtual std::optional<RevokeResult> revoke(std::string_view token) = 0;
+};
+
+// ---- Durable directory (MongoDB): identities, VerneMQ ACL documents, groups -------------
+
+struct AclDocument {
+  std::string internal_id;  // client_id == username
+  std::string app_user_id;  // wave_app_user_id (extra field; VerneMQ ignores it)
+  std::string passhash;     // "" when never set
+  std::string credential_id;  // wave_credential_id: which credential passhash belongs to
+  std::vector<std::string> publish_acl;    // the patterns, in document order
+  std::vector<std::string> subscribe_acl;
+};
+
+struct Group {
+  std::string id;
+  std::string name;
+  std::string owner;                 // internal ID
+  std::vector<std::string> members;  // internal IDs, owner included
+};
+
+class DirectoryStore {
+ public:
+  virtual ~DirectoryStore() = default;
+
+  // One internal ID per app user, ever: stores app_user_id -> proposed_internal_id unless
+  // the app user already has one, and returns the stored ID (race-safe: 64 concurrent
+  // claims return the same ID).
+  virtual std::string claim_identity(std::string_view app_user_id,
+                                     std::string_view proposed_internal_id) = 0;
+  virtual std::optional<std::string> find_identity(std::string_view app_user_id) = 0;
+  virtual std::vector<std::optional<std::string>> find_identities(
+      const std::vector<std::string>& app_user_ids) = 0;
+
+  // vmq_acl_auth document of `internal_id` (selector {mountpoint:"", client_id, username}).
+  virtual std::optional<AclDocument> find_acl(std::string_view internal_id) = 0;
+
+  // Upserts the user's document: sets passhash, credential_id and app_user_id, and adds
+  // (never removes) the given patterns with $addToSet, so group patterns stay.
+  virtual void upsert_credentials(std::string_view internal_id, std::string_view app_user_id,
+                                  std::string_view passhash, std::string_view credential_id,
+                                  const std::vector<std::string>& publish_patterns,
+                                  const std::vector<std::string>& subscribe_patterns) = 0;
+
+  // Replaces passhash only if the document's credential_id is still `credential_id`
+  // (revoke: the old password must stop working on VerneMQ's MongoDB path).
+  virtual bool replace_passhash(std::string_view internal_id, std::string_view credential_id,
+                                std::string_view new_passhash, std::string_view new_credential_id) = 0;
+
+  // $addToSet / $pull of patterns on a user's document.  add_patterns upserts a document
+  // without passhash when the user has none yet (VerneMQ then refuses it, which is right).
+  virtual void add_patterns(std::string_view internal_id, const std::vector<std::string>& publish,
+                            const std::vector<std::string>& subscribe) = 0;
+  virtual void remove_patterns(std::string_view internal_id, const std::vector<std::string>& publish,
+                               const std::vector<std::string>& subscribe) = 0;
+
+  // Groups (collection wave_groups).
+  virtual void insert_group(const Group& group) = 0;  // WAVE_ERR_CONFLICT if the ID exists
+  virtual std::optional<Group> find_group(std::string_view group_id) = 0;
+  virtual bool add_group_member(std::string_view group_id, std::string_view internal_id) = 0;  // false: already a member
+  virtual bool remove_group_member(std::string_view group_id, std::string_view internal_id) = 0;  // false: not a member
+  virtual bool delete_group(std::string_view group_id) = 0;  // false: no such group
+  virtual std::vector<Group> groups_of(std::string_view internal_id) = 0;
+};
+
+}  // namespace wave
