@@ -1,1 +1,29 @@
-# (install rules being written)
+# Install rules: the library, public + generated headers, a find_package(wave) config
+# (waveConfig.cmake, SameMajorVersion) and wave.pc.  The build tree is exported too.
+set(WAVE_INSTALL_CMAKEDIR "${CMAKE_INSTALL_LIBDIR}/cmake/wave")
+
+install(TARGETS wave EXPORT waveTargets
+  LIBRARY DESTINATION ${CMAKE_INSTALL_LIBDIR} COMPONENT runtime NAMELINK_COMPONENT development
+  ARCHIVE DESTINATION ${CMAKE_INSTALL_LIBDIR} COMPONENT development
+  RUNTIME DESTINATION ${CMAKE_INSTALL_BINDIR} COMPONENT runtime
+  INCLUDES DESTINATION ${CMAKE_INSTALL_INCLUDEDIR})
+install(DIRECTORY "${PROJECT_SOURCE_DIR}/include/wave" "${WAVE_GENERATED_INCLUDE_DIR}/wave"
+        DESTINATION ${CMAKE_INSTALL_INCLUDEDIR} COMPONENT development FILES_MATCHING PATTERN "*.h")
+install(EXPORT waveTargets NAMESPACE wave:: DESTINATION ${WAVE_INSTALL_CMAKEDIR} COMPONENT development)
+export(EXPORT waveTargets NAMESPACE wave:: FILE "${PROJECT_BINARY_DIR}/waveTargets.cmake")
+
+configure_package_config_file(cmake/waveConfig.cmake.in "${PROJECT_BINARY_DIR}/waveConfig.cmake"
+  INSTALL_DESTINATION ${WAVE_INSTALL_CMAKEDIR})
+write_basic_package_version_file("${PROJECT_BINARY_DIR}/waveConfigVersion.cmake"
+  VERSION ${PROJECT_VERSION} COMPATIBILITY SameMajorVersion)
+install(FILES "${PROJECT_BINARY_DIR}/waveConfig.cmake" "${PROJECT_BINARY_DIR}/waveConfigVersion.cmake"
+        DESTINATION ${WAVE_INSTALL_CMAKEDIR} COMPONENT development)
+
+# pkg-config: a static libwave needs its dependencies on the link line (Requires.private).
+if(BUILD_SHARED_LIBS)
+  set(WAVE_PC_LIBS_PRIVATE "")
+else()
+  set(WAVE_PC_LIBS_PRIVATE "-lstdc++ -lpthread")
+endif()
+configure_file(cmake/wave.pc.in "${PROJECT_BINARY_DIR}/wave.pc" @ONLY)
+install(FILES "${PROJECT_BINARY_DIR}/wave.pc" DESTINATION ${CMAKE_INSTALL_LIBDIR}/pkgconfig COMPONENT development)

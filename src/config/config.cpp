@@ -1,1 +1,355 @@
-// (being written)
+#include "config/config.hpp"
+
+#include <algorithm>
+#include <cctype>
+#include <cerrno>
+#include <cstdlib>
+#include <cstring>
+#include <fstream>
+#include <functional>
+#include <limits>
+#include <set>
+#include <sstream>
+#include <vector>
+
+#include <rapidjson/document.h>
+#include <rapidjson/error/en.h>
+#include <rapidjson/stringbuffer.h>
+#include <rapidjson/writer.h>
+
+#include "common/error.hpp"
+
+namespace wave {
+namespace {
+
+// A config file is small; refusing huge ones keeps a wrong path (a log, a device) harmless.
+constexpr std::size_t kMaxConfigBytes = 1 << 20;
+
+class FieldError {
+ public:
+  FieldError(std::string_view origin, std::string_view field) : origin_(origin), field_(field) {}
+  [[noreturn]] void operator()(const std::string& problem) const {
+    fail(WAVE_ERR_CONFIG, origin_ + ": field \"" + field_ + "\": " + problem);
+  }
+
+ private:
+  std::string origin_;
+  std::string field_;
+};
+
+std::string json_type_name(const rapidjson::Value& value) {
+  if (value.IsNull()) return "null";
+  if (value.IsBool()) return "a boolean";
+  if (value.IsNumber()) return "a number";
+  if (value.IsString()) return "a string";
+  if (value.IsArray()) return "an array";
+  return "an object";
+}
+
+std::string read_string(const rapidjson::Value& value, const FieldError& error, bool allow_empty) {
+  if (!value.IsString()) error("must be a string, not " + json_type_name(value));
+  std::string text(value.GetString(), value.GetStringLength());
+  if (!allow_empty && text.empty()) error("must not be empty");
+  if (text.find('\0') != std::string::npos) error("must not contain a NUL character");
+  return text;
+}
+
+std::int64_t read_integer(const rapidjson::Value& value, const FieldError& error, std::int64_t min,
+                          std::int64_t max) {
+  if (!value.IsInt64()) {
+    if (value.IsNumber()) error("must be a whole number from " + std::to_string(min) + " to " + std::to_string(max));
+    error("must be a number, not " + json_type_name(value));
+  }
+  const std::int64_t number = value.GetInt64();
+  if (number < min || number > max)
+    error("must be from " + std::to_string(min) + " to " + std::to_string(max) + " (got " +
+          std::to_string(number) + ")");
+  return number;
+}
+
+bool read_bool(const rapidjson::Value& value, const FieldError& error) {
+  if (!value.IsBool()) error("must be true or false, not " + json_type_name(value));
+  return value.GetBool();
+}
+
+bool has_control_or_space(std::string_view text) {
+  for (const char c : text) {
+    const auto byte = static_cast<unsigned char>(c);
+    if (byte <= 0x20 || byte == 0x7f) return true;
+  }
+  return false;
+}
+
+void check_http_url(const std::string& url, const FieldError& error) {
+  const bool http = url.rfind("http://", 0) == 0;
+  const bool https = url.rfind("https://", 0) == 0;
+  if (!http && !https) error("must be an http:// or https:// URL");
+  if (has_control_or_space(url)) error("must not contain spaces or control characters");
+  const std::size_t host_start = url.find("://") + 3;
+  const std::size_t host_end = url.find_first_of("/?#", host_start);
+  const std::string authority = url.substr(host_start, host_end == std::string::npos ? std::string::npos : host_end - host_start);
+  if (authority.empty() || authority.front() == ':' || authority.front() == '@')
+    error("must name a host (e.g. https://app.example.com/auth/check)");
+}
+
+void check_uri_scheme(const std::string& uri, const FieldError& error,
+                      std::initializer_list<std::string_view> schemes) {
+  if (has_control_or_space(uri)) error("must not contain spaces or control characters");
+  for (const auto scheme : schemes) {
+    if (uri.size() > scheme.size() && uri.compare(0, scheme.size(), scheme) == 0) return;
+  }
+  std::string list;
+  for (const auto scheme : schemes) list += (list.empty() ? "" : " or ") + std::string(scheme);
+  error("must start with " + list);
+}
+
+void check_listen_address(const std::string& address, const FieldError& error) {
+  std::size_t colon = address.rfind(':');
+  if (colon == std::string::npos || colon == 0 || colon + 1 == address.size())
+    error("must be host:port, e.g. 127.0.0.1:8080 or [::1]:8080");
+  const std::string host = address.substr(0, colon);
+  if (host.front() == '[' ? host.back() != ']' : host.find(':') != std::string::npos)
+    error("an IPv6 host must be written in brackets, e.g. [::1]:8080");
+  if (has_control_or_space(host)) error("must not contain spaces or control characters");
+  const std::string port = address.substr(colon + 1);
+  if (port.size() > 5 || port.find_first_not_of("0123456789") != std::string::npos)
+    error("the port must be a number from 1 to 65535");
+  const long number = std::strtol(port.c_str(), nullptr, 10);
+  if (number < 1 || number > 65535) error("the port must be a number from 1 to 65535");
+}
+
+PasswordScheme parse_scheme(const std::string& name, const FieldError& error) {
+  if (name == "auto") return PasswordScheme::automatic;
+  if (name == "token") return PasswordScheme::token;
+  if (name == "sha256") return PasswordScheme::sha256;
+  error("must be \"auto\", \"token\" or \"sha256\" (got \"" + name + "\")");
+}
+
+struct FieldSpec {
+  const char* name;
+  std::function<void(Config&, const rapidjson::Value&, const FieldError&)> apply;
+};
+
+const std::vector<FieldSpec>& field_specs() {
+  static const std::vector<FieldSpec> specs = {
+      {"authenticationCheckEndpoint",
+       [](Config& c, const rapidjson::Value& v, const FieldError& e) {
+         c.authentication_check_endpoint = read_string(v, e, false);
+         check_http_url(c.authentication_check_endpoint, e);
+       }},
+      {"tokenValidationRegex",
+       [](Config& c, const rapidjson::Value& v, const FieldError& e) { c.token_validation_regex = read_string(v, e, false); }},
+      {"tokenMaxLength",
+       [](Config& c, const rapidjson::Value& v, const FieldError& e) {
+         c.token_max_length = static_cast<std::size_t>(read_integer(v, e, 1, 65536));
+       }},
+      {"httpConnectTimeoutMs",
+       [](Config& c, const rapidjson::Value& v, const FieldError& e) { c.http_connect_timeout_ms = read_integer(v, e, 1, 600000); }},
+      {"httpTimeoutMs",
+       [](Config& c, const rapidjson::Value& v, const FieldError& e) { c.http_timeout_ms = read_integer(v, e, 1, 600000); }},
+      {"httpVerifyTLS",
+       [](Config& c, const rapidjson::Value& v, const FieldError& e) { c.http_verify_tls = read_bool(v, e); }},
+      {"httpCAFile",
+       [](Config& c, const rapidjson::Value& v, const FieldError& e) { c.http_ca_file = read_string(v, e, true); }},
+      {"storage",
+       [](Config& c, const rapidjson::Value& v, const FieldError& e) {
+         const std::string name = read_string(v, e, false);
+         if (name == "servers") c.storage = StorageBackend::servers;
+         else if (name == "memory") c.storage = StorageBackend::memory;
+         else e("must be \"servers\" (Redis and MongoDB) or \"memory\" (got \"" + name + "\")");
+       }},
+      {"redisURI",
+       [](Config& c, const rapidjson::Value& v, const FieldError& e) {
+         c.redis_uri = read_string(v, e, false);
+         check_uri_scheme(c.redis_uri, e, {"redis://", "unix://"});
+       }},
+      {"redisKeyPrefix",
+       [](Config& c, const rapidjson::Value& v, const FieldError& e) {
+         c.redis_key_prefix = read_string(v, e, true);
+         if (c.redis_key_prefix.size() > 256) e("must be at most 256 bytes");
+       }},
+      {"redisPoolSize",
+       [](Config& c, const rapidjson::Value& v, const FieldError& e) { c.redis_pool_size = static_cast<int>(read_integer(v, e, 1, 1024)); }},
+      {"redisTimeoutMs",
+       [](Config& c, const rapidjson::Value& v, const FieldError& e) { c.redis_timeout_ms = read_integer(v, e, 1, 600000); }},
+      {"mongoURI",
+       [](Config& c, const rapidjson::Value& v, const FieldError& e) {
+         c.mongo_uri = read_string(v, e, false);
+         check_uri_scheme(c.mongo_uri, e, {"mongodb://", "mongodb+srv://"});
+       }},
+      {"mongoDatabase",
+       [](Config& c, const rapidjson::Value& v, const FieldError& e) {
+         c.mongo_database = read_string(v, e, false);
+         // MongoDB's rules for database names (no /\. "$ or space, under 64 bytes).
+         if (c.mongo_database.size() > 63 || c.mongo_database.find_first_of("/\\. \"$") != std::string::npos)
+           e("must be a MongoDB database name: under 64 bytes, without / \\ . \" $ or spaces");
+       }},
+      {"mongoTimeoutMs",
+       [](Config& c, const rapidjson::Value& v, const FieldError& e) { c.mongo_timeout_ms = read_integer(v, e, 1, 600000); }},
+      {"bcryptCost",
+       [](Config& c, const rapidjson::Value& v, const FieldError& e) { c.bcrypt_cost = static_cast<int>(read_integer(v, e, 4, 31)); }},
+      {"sessionTTLSeconds",
+       [](Config& c, const rapidjson::Value& v, const FieldError& e) { c.session_ttl_seconds = read_integer(v, e, 1, 31536000); }},
+      {"mqttPasswordScheme",
+       [](Config& c, const rapidjson::Value& v, const FieldError& e) { c.mqtt_password_scheme = parse_scheme(read_string(v, e, false), e); }},
+      {"credentialCacheSize",
+       [](Config& c, const rapidjson::Value& v, const FieldError& e) {
+         c.credential_cache_size = static_cast<std::size_t>(read_integer(v, e, 0, 10000000));
+       }},
+      {"credentialCacheTTLSeconds",
+       [](Config& c, const rapidjson::Value& v, const FieldError& e) { c.credential_cache_ttl_seconds = read_integer(v, e, 0, 86400); }},
+      {"topicMaxDepth",
+       [](Config& c, const rapidjson::Value& v, const FieldError& e) { c.topic_max_depth = static_cast<int>(read_integer(v, e, 1, 1024)); }},
+      {"listenAddress",
+       [](Config& c, const rapidjson::Value& v, const FieldError& e) {
+         c.listen_address = read_string(v, e, false);
+         check_listen_address(c.listen_address, e);
+       }},
+      {"webhookCacheMaxAgeSeconds",
+       [](Config& c, const rapidjson::Value& v, const FieldError& e) { c.webhook_cache_max_age_seconds = read_integer(v, e, 0, 86400); }},
+  };
+  return specs;
+}
+
+// Levenshtein distance, to suggest the field a typo meant.
+std::size_t edit_distance(std::string_view a, std::string_view b) {
+  std::vector<std::size_t> row(b.size() + 1);
+  for (std::size_t j = 0; j <= b.size(); ++j) row[j] = j;
+  for (std::size_t i = 1; i <= a.size(); ++i) {
+    std::size_t diagonal = row[0];
+    row[0] = i;
+    for (std::size_t j = 1; j <= b.size(); ++j) {
+      const std::size_t above = row[j];
+      const bool same = std::tolower(static_cast<unsigned char>(a[i - 1])) == std::tolower(static_cast<unsigned char>(b[j - 1]));
+      row[j] = std::min({row[j] + 1, row[j - 1] + 1, diagonal + (same ? 0 : 1)});
+      diagonal = above;
+    }
+  }
+  return row[b.size()];
+}
+
+std::string printable_key(std::string_view key) {
+  std::string text;
+  for (const char c : key.substr(0, 80)) {
+    const auto byte = static_cast<unsigned char>(c);
+    text += (byte >= 0x20 && byte < 0x7f) ? std::string(1, c) : "?";
+  }
+  return key.size() > 80 ? text + "..." : text;
+}
+
+std::string redact_uri_password(const std::string& uri) {
+  const std::size_t scheme_end = uri.find("://");
+  if (scheme_end == std::string::npos) return uri;
+  const std::size_t authority_start = scheme_end + 3;
+  const std::size_t at = uri.find('@', authority_start);
+  const std::size_t path = uri.find('/', authority_start);
+  if (at == std::string::npos || (path != std::string::npos && path < at)) return uri;
+  const std::size_t colon = uri.find(':', authority_start);
+  if (colon == std::string::npos || colon > at) return uri;
+  return uri.substr(0, colon + 1) + "***" + uri.substr(at);
+}
+
+}  // namespace
+
+Config parse_config(std::string_view json, std::string_view origin_view) {
+  const std::string origin(origin_view.empty() ? "<string>" : origin_view);
+  rapidjson::Document document;
+  // Iterative parsing: a deeply nested document cannot exhaust the stack.  Encoding is
+  // validated so that strings are UTF-8 by the time anyone reads them.
+  document.Parse<rapidjson::kParseIterativeFlag | rapidjson::kParseValidateEncodingFlag>(json.data(), json.size());
+  if (document.HasParseError())
+    fail(WAVE_ERR_CONFIG, origin + ": not valid JSON at byte " + std::to_string(document.GetErrorOffset()) + ": " +
+                              rapidjson::GetParseError_En(document.GetParseError()));
+  if (!document.IsObject()) fail(WAVE_ERR_CONFIG, origin + ": the config must be a JSON object, not " + json_type_name(document));
+
+  Config config;
+  config.origin = origin;
+  std::set<std::string> seen;
+  for (const auto& member : document.GetObject()) {
+    const std::string key(member.name.GetString(), member.name.GetStringLength());
+    if (!seen.insert(key).second)
+      fail(WAVE_ERR_CONFIG, origin + ": field \"" + printable_key(key) + "\" appears more than once");
+    const auto& specs = field_specs();
+    const auto spec = std::find_if(specs.begin(), specs.end(), [&](const FieldSpec& s) { return key == s.name; });
+    if (spec == specs.end()) {
+      std::string message = origin + ": unknown field \"" + printable_key(key) + "\"";
+      const FieldSpec* closest = nullptr;
+      std::size_t best = 4;  // suggest only close matches
+      for (const auto& candidate : specs) {
+        const std::size_t distance = edit_distance(key, candidate.name);
+        if (distance < best) best = distance, closest = &candidate;
+      }
+      if (closest != nullptr) message += " (did you mean \"" + std::string(closest->name) + "\"?)";
+      fail(WAVE_ERR_CONFIG, message);
+    }
+    spec->apply(config, member.value, FieldError(origin, key));
+  }
+  for (const char* required : {"authenticationCheckEndpoint", "tokenValidationRegex"}) {
+    if (seen.count(required) == 0) fail(WAVE_ERR_CONFIG, origin + ": field \"" + required + "\" is required");
+  }
+  if (config.http_connect_timeout_ms > config.http_timeout_ms)
+    FieldError(origin, "httpConnectTimeoutMs")("must not exceed httpTimeoutMs (" + std::to_string(config.http_timeout_ms) + ")");
+  try {
+    config.token_validator = std::make_shared<const TokenValidator>(config.token_validation_regex, config.token_max_length);
+  } catch (const Error& error) {
+    FieldError(origin, "tokenValidationRegex")(error.what());
+  }
+  return config;
+}
+
+Config load_config_file(const std::string& path) {
+  if (path.empty()) fail(WAVE_ERR_CONFIG, "the config file path is empty");
+  std::ifstream in(path, std::ios::binary);
+  if (!in) fail(WAVE_ERR_CONFIG, path + ": cannot open the config file: " + std::strerror(errno));
+  std::string text;
+  char buffer[8192];
+  while (in.read(buffer, sizeof buffer) || in.gcount() > 0) {
+    text.append(buffer, static_cast<std::size_t>(in.gcount()));
+    if (text.size() > kMaxConfigBytes)
+      fail(WAVE_ERR_CONFIG, path + ": the config file is larger than 1 MiB; is this the right file?");
+  }
+  if (in.bad()) fail(WAVE_ERR_CONFIG, path + ": cannot read the config file");
+  return parse_config(text, path);
+}
+
+Config load_config_from_environment() {
+  const char* path = std::getenv("WAVE_CONFIG_FILE_PATH");
+  if (path == nullptr || *path == '\0')
+    fail(WAVE_ERR_CONFIG, "WAVE_CONFIG_FILE_PATH is not set: point it at Wave's JSON config file, or pass a path");
+  return load_config_file(path);
+}
+
+std::string config_to_json(const Config& config) {
+  rapidjson::StringBuffer buffer;
+  rapidjson::Writer<rapidjson::StringBuffer> w(buffer);
+  const auto str = [&](const char* key, const std::string& value) { w.Key(key); w.String(value); };
+  const auto num = [&](const char* key, std::int64_t value) { w.Key(key); w.Int64(value); };
+  w.StartObject();
+  str("authenticationCheckEndpoint", config.authentication_check_endpoint);
+  str("tokenValidationRegex", config.token_validation_regex);
+  num("tokenMaxLength", static_cast<std::int64_t>(config.token_max_length));
+  num("httpConnectTimeoutMs", config.http_connect_timeout_ms);
+  num("httpTimeoutMs", config.http_timeout_ms);
+  w.Key("httpVerifyTLS"); w.Bool(config.http_verify_tls);
+  str("httpCAFile", config.http_ca_file);
+  str("storage", config.storage == StorageBackend::memory ? "memory" : "servers");
+  str("redisURI", redact_uri_password(config.redis_uri));
+  str("redisKeyPrefix", config.redis_key_prefix);
+  num("redisPoolSize", config.redis_pool_size);
+  num("redisTimeoutMs", config.redis_timeout_ms);
+  str("mongoURI", redact_uri_password(config.mongo_uri));
+  str("mongoDatabase", config.mongo_database);
+  num("mongoTimeoutMs", config.mongo_timeout_ms);
+  num("bcryptCost", config.bcrypt_cost);
+  num("sessionTTLSeconds", config.session_ttl_seconds);
+  str("mqttPasswordScheme", std::string(password_scheme_name(config.mqtt_password_scheme)));
+  num("credentialCacheSize", static_cast<std::int64_t>(config.credential_cache_size));
+  num("credentialCacheTTLSeconds", config.credential_cache_ttl_seconds);
+  num("topicMaxDepth", config.topic_max_depth);
+  str("listenAddress", config.listen_address);
+  num("webhookCacheMaxAgeSeconds", config.webhook_cache_max_age_seconds);
+  w.EndObject();
+  return std::string(buffer.GetString(), buffer.GetSize());
+}
+
+}  // namespace wave

@@ -7,11 +7,10 @@
 #include <string>
 #include <string_view>
 
+#include "crypto/password.hpp"
 #include "token/token.hpp"
 
 namespace wave {
-
-enum class PasswordScheme { automatic, token, sha256 };
 
 // Where identities and ACLs live: real servers, or in this process (embedded zero-setup
 // use and demos; not durable, not shared between processes).
@@ -71,7 +70,5 @@ Config load_config_from_environment();
 
 // The effective configuration as JSON, passwords in URIs replaced by "***".
 std::string config_to_json(const Config& config);
-
-std::string_view password_scheme_name(PasswordScheme scheme);
 
 }  // namespace wave

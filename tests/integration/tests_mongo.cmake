@@ -1,1 +1,8 @@
-# (tests being written)
+# MongoDB directory store (src/mongo) against a real server: FerretDB from the `mongo`
+# fixture, or the MongoDB named by WAVE_TEST_MONGO_URI.
+wave_add_test(mongo
+  SOURCES test_mongo.cpp
+  COMPONENTS mongo common
+  LIBS ${WAVE_MONGOC_TARGET} Threads::Threads
+  LABELS integration
+  FIXTURES mongo)

@@ -1,1 +1,2 @@
-# (tests being written)
+# Topic rules (src/topic) and Wave's topic scheme (src/acl).
+wave_add_test(topic SOURCES test_topic.cpp COMPONENTS topic common LABELS unit)

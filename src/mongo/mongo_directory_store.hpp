@@ -1,0 +1,79 @@
+// MongoDB implementation of wave::DirectoryStore (src/service/stores.hpp).
+//
+// Collections in the configured database:
+//   vmq_acl_auth     one document per user, read unchanged by VerneMQ's MongoDB auth:
+//                    {mountpoint: "", client_id, username, passhash, publish_acl: [{pattern}],
+//                     subscribe_acl: [{pattern}], wave_app_user_id, wave_credential_id,
+//                     wave_updated_at}; unique index on (mountpoint, client_id).
+//   wave_identities  {_id: appUserID, internal_id, created_at}; unique index on internal_id.
+//   wave_groups      {_id: groupID, name, owner, members: [internal IDs], created_at};
+//                    index on members.
+// Indexes are created by the constructor (idempotent).
+//
+// Thread-safety: one store may be used from any number of threads at once (a client pool).
+// Errors: wave::Error with WAVE_ERR_UNAVAILABLE (no server reachable or selectable),
+// WAVE_ERR_TIMEOUT (the server did not answer in time), WAVE_ERR_BACKEND (the server
+// answered with an error), WAVE_ERR_CONFIG (bad URI or database name), WAVE_ERR_CONFLICT
+// (insert_group with an existing ID), WAVE_ERR_INVALID_ARGUMENT (an ID VerneMQ would
+// misread, e.g. "*" or an empty one).  Messages never contain the URI's password.
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "service/stores.hpp"
+
+namespace wave {
+
+struct MongoOptions {
+  std::string uri;                 // mongodb://[user:pass@]host[:port][/...][?options]
+  std::string database = "wave";   // where all three collections live
+  std::int64_t timeout_ms = 5000;  // server selection, connect and socket timeouts
+};
+
+class MongoDirectoryStore final : public DirectoryStore {
+ public:
+  // Parses the URI, creates the client pool and the indexes.  Throws WAVE_ERR_CONFIG for a
+  // bad URI or database name, and UNAVAILABLE/TIMEOUT/BACKEND when the indexes cannot be
+  // created (the server must be up at start-up; afterwards the store rides out outages and
+  // recovers by itself).
+  explicit MongoDirectoryStore(MongoOptions options);
+  ~MongoDirectoryStore() override;
+  MongoDirectoryStore(const MongoDirectoryStore&) = delete;
+  MongoDirectoryStore& operator=(const MongoDirectoryStore&) = delete;
+
+  std::string claim_identity(std::string_view app_user_id, std::string_view proposed_internal_id) override;
+  std::optional<std::string> find_identity(std::string_view app_user_id) override;
+  std::vector<std::optional<std::string>> find_identities(const std::vector<std::string>& app_user_ids) override;
+
+  std::optional<AclDocument> find_acl(std::string_view internal_id) override;
+  void upsert_credentials(std::string_view internal_id, std::string_view app_user_id, std::string_view passhash,
+                          std::string_view credential_id, const std::vector<std::string>& publish_patterns,
+                          const std::vector<std::string>& subscribe_patterns) override;
+  bool replace_passhash(std::string_view internal_id, std::string_view credential_id,
+                        std::string_view new_passhash, std::string_view new_credential_id) override;
+  void add_patterns(std::string_view internal_id, const std::vector<std::string>& publish,
+                    const std::vector<std::string>& subscribe) override;
+  void remove_patterns(std::string_view internal_id, const std::vector<std::string>& publish,
+                       const std::vector<std::string>& subscribe) override;
+
+  void insert_group(const Group& group) override;
+  std::optional<Group> find_group(std::string_view group_id) override;
+  bool add_group_member(std::string_view group_id, std::string_view internal_id) override;
+  bool remove_group_member(std::string_view group_id, std::string_view internal_id) override;
+  bool delete_group(std::string_view group_id) override;
+  std::vector<Group> groups_of(std::string_view internal_id) override;
+
+  // The database name in use (for diagnostics and tests).
+  const std::string& database() const noexcept;
+
+ private:
+  struct Impl;
+  std::unique_ptr<Impl> impl_;
+};
+
+}  // namespace wave

@@ -1,0 +1,52 @@
+// SessionStore on Redis (hiredis): sessions, app-user mappings and credential digests,
+// with the key layout documented in service/stores.hpp.
+//
+// URIs: redis://[[user]:password@]host[:port][/db]  (port 6379, db 0 by default; user
+// needs Redis 6 ACLs) and unix:///path/to/socket[?db=N] (protected by the socket's file
+// permissions).  Anything else is WAVE_ERR_CONFIG; messages never echo the password.
+// A pool of at most pool_size connections; each command has timeout_ms to complete.
+// A broken connection is dropped and redialled on next use, so the store recovers by
+// itself when Redis comes back.  Errors: WAVE_ERR_UNAVAILABLE (cannot connect or the
+// connection broke), WAVE_ERR_TIMEOUT, WAVE_ERR_BACKEND (an error reply),
+// WAVE_ERR_CONFIG (bad URI / options, thrown by the constructor).  Thread-safe.
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <string>
+
+#include "service/stores.hpp"
+
+namespace wave {
+
+struct RedisOptions {
+  std::string uri;         // see above
+  std::string key_prefix;  // put in front of every key ("" = none)
+  int pool_size = 8;       // connections at most
+  std::int64_t timeout_ms = 2000;  // connect timeout and per-command timeout
+};
+
+class RedisSessionStore final : public SessionStore {
+ public:
+  // Parses the URI (WAVE_ERR_CONFIG on error); does not connect yet.
+  explicit RedisSessionStore(RedisOptions options);
+  ~RedisSessionStore() override;
+  RedisSessionStore(const RedisSessionStore&) = delete;
+  RedisSessionStore& operator=(const RedisSessionStore&) = delete;
+
+  std::optional<std::string> find_session(std::string_view token) override;
+  std::vector<std::optional<std::string>> find_internal_ids(
+      const std::vector<std::string>& app_user_ids) override;
+  MapResult map_user(const MapRequest& request) override;
+  std::optional<CredentialRecord> find_credential(std::string_view internal_id) override;
+  std::optional<RevokeResult> revoke(std::string_view token) override;
+
+  // Sends PING; throws like any command.  For health checks and start-up validation.
+  void ping();
+
+ private:
+  struct Impl;
+  std::unique_ptr<Impl> impl_;
+};
+
+}  // namespace wave

@@ -1,0 +1,161 @@
+// The Wave service: the facade the CLI, the webhook server, the bindings and the broker
+// plugin use.  It turns an app user's token into MQTT credentials and VerneMQ ACLs, manages
+// groups, and answers the broker's register/publish/subscribe questions.
+//
+// Stores: a SessionStore (Redis: sessions, mappings, credential digests; fast, may be lost)
+// and a DirectoryStore (MongoDB: identities, vmq_acl_auth documents, groups; the durable
+// record).  Config::storage picks the real servers or the in-memory twins
+// (memory_stores.hpp); the second constructor takes explicit stores for embedding.
+//
+// Sessions.  A session starts when the app endpoint accepts a token and lasts
+// session_ttl_seconds from that moment: a warm login (session hit) neither calls the app
+// nor extends the session.  When it expires, the next login (or register check) asks the
+// app again, so a token the app has revoked stops working within the TTL.  revoke() ends a
+// session at once.  One app user has one current token: logging in with a new token rotates
+// the credential (same internal ID, old token refused everywhere).
+//
+// Errors: every method may throw wave::Error.  WAVE_ERR_INVALID_TOKEN (malformed, or the
+// app says invalid), WAVE_ERR_DENIED (not allowed), WAVE_ERR_NOT_FOUND (no such group or
+// user), WAVE_ERR_CONFLICT (the operation contradicts the current state),
+// WAVE_ERR_INVALID_ARGUMENT (a malformed ID or name), and the faults of the stores and the
+// app endpoint: WAVE_ERR_UNAVAILABLE, WAVE_ERR_TIMEOUT, WAVE_ERR_BACKEND, WAVE_ERR_UPSTREAM.
+// A fault never grants anything.  Messages never contain tokens or passwords.
+//
+// Thread-safety: a Service may be used from any number of threads at once.
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "config/config.hpp"
+#include "service/stores.hpp"
+
+namespace wave {
+
+// What login() returns: everything an MQTT client needs to connect.
+struct Credentials {
+  std::string internal_id;  // internalWaveUserID (a canonical UUIDv4)
+  std::string client_id;    // == internal_id
+  std::string username;     // == internal_id
+  std::string password;     // the MQTT password, derived from the token per the scheme
+  std::string app_user_id;
+  std::vector<std::string> publish_acl;    // the vmq_acl_auth document's patterns
+  std::vector<std::string> subscribe_acl;
+  std::vector<std::string> groups;  // IDs of the groups the user belongs to
+};
+
+struct ResolvedUser {
+  std::string app_user_id;
+  std::optional<std::string> internal_id;  // nullopt: this app user never logged in
+};
+
+struct GroupCreation {
+  Group group;  // as stored: id, name, owner (the creator), members (internal IDs)
+  std::vector<std::string> unknown_app_user_ids;  // requested members who never logged in
+};
+
+struct RevokeOutcome {
+  std::string internal_id;
+  bool session_ended = false;      // a live session of this token was deleted
+  bool passhash_replaced = false;  // VerneMQ's MongoDB path now refuses the old password
+};
+
+// A broker-side answer.  `reason` is static text for logs (empty when granted).
+struct Decision {
+  bool granted = false;
+  const char* reason = "";
+  explicit operator bool() const noexcept { return granted; }
+};
+
+// Counters since construction, for tests, benchmarks and metrics.
+struct ServiceStats {
+  std::uint64_t bcrypt_hashes = 0;       // passhashes computed (login, rotation, revoke)
+  std::uint64_t bcrypt_verifies = 0;     // revoke of a session-less token only
+  std::uint64_t app_checks = 0;          // calls to the app endpoint
+  std::uint64_t warm_logins = 0;         // logins answered from a live session
+  std::uint64_t cold_logins = 0;         // logins that asked the app
+  std::uint64_t cache_hits = 0;          // in-process credential/ACL cache
+  std::uint64_t cache_misses = 0;
+  std::uint64_t register_fallbacks = 0;  // authorize_register answered via the app endpoint
+};
+
+class Service {
+ public:
+  // Builds the stores from config.storage (real servers, or in-memory twins) and the app
+  // endpoint client.  Throws WAVE_ERR_CONFIG for bad settings; with storage "servers",
+  // MongoDB must be reachable now (index creation), Redis may come later.
+  explicit Service(Config config);
+  // Uses the given stores (which must not be null) instead of building them.
+  Service(Config config, std::shared_ptr<SessionStore> sessions, std::shared_ptr<DirectoryStore> directory);
+  ~Service();
+  Service(const Service&) = delete;
+  Service& operator=(const Service&) = delete;
+
+  // Token format check (no network call for a malformed token), then the session or the
+  // app, the identity, the mapping and the ACL document (bcrypt only when the credential
+  // changed: first login, rotation, lost document); returns the credentials.
+  Credentials login(std::string_view token);
+
+  // Internal IDs of app users, in the order asked (duplicates allowed; at most 1000 IDs).
+  // The caller must present a valid token (a live session, or one the app accepts).
+  std::vector<ResolvedUser> resolve(std::string_view token, const std::vector<std::string>& app_user_ids);
+
+  // Groups.  The token identifies the caller (as in resolve()).
+  // create: name 1..200 bytes of printable text; the creator is owner and member; members
+  // who never logged in are reported back, not added.  At most 1000 members.
+  GroupCreation create_group(std::string_view token, std::string_view name,
+                             const std::vector<std::string>& member_app_user_ids);
+  // Owner only (WAVE_ERR_DENIED otherwise).  NOT_FOUND for an unknown group or app user.
+  // Idempotent: returns false when the user already was (add) / was not (remove) a member,
+  // and makes sure the member's group patterns match either way.  The owner cannot be
+  // removed (WAVE_ERR_CONFLICT: delete the group instead).
+  bool add_group_member(std::string_view token, std::string_view group_id, std::string_view app_user_id);
+  bool remove_group_member(std::string_view token, std::string_view group_id, std::string_view app_user_id);
+  // A member leaves (NOT_FOUND when not a member; the owner gets WAVE_ERR_CONFLICT).
+  void leave_group(std::string_view token, std::string_view group_id);
+  // Owner only: deletes the group and every member's group patterns.
+  void delete_group(std::string_view token, std::string_view group_id);
+  // The groups the caller belongs to.
+  std::vector<Group> list_groups(std::string_view token);
+  // One group, members only (WAVE_ERR_DENIED for others).
+  Group group_members(std::string_view token, std::string_view group_id);
+
+  // Ends the token's session at once and, if the user's current credential is this
+  // token's, replaces the passhash (bcrypt of a fresh random secret) so VerneMQ's MongoDB
+  // path refuses the old password too; drops this process's cached entries.
+  // A token without a session: the app is asked who it is (INVALID_TOKEN when it says
+  // invalid); NOT_FOUND when the user never logged in or this token is not the user's
+  // current credential (nothing to revoke).  The app stays the authority: logging in again
+  // with a token the app still accepts starts a new session.
+  RevokeOutcome revoke(std::string_view token);
+
+  // ---- Broker-side checks: granted, or refused with a reason; faults throw (and callers
+  // must refuse on a fault).  No bcrypt on these paths.
+  //
+  // client_id must equal username and be a canonical UUID.  The password's SHA-256 is
+  // compared in constant time with the credential digest from the in-process cache, then
+  // Redis.  When neither has a credential (expired or wiped) and the password may be the
+  // token itself (scheme auto/token, well-formed token), it is logged in and granted only
+  // if that yields this internal ID.  A credential that exists but does not match is
+  // refused without asking the app.  Cached credentials (credentialCacheTTLSeconds) may
+  // outlive a revoke made by another process by at most that TTL.
+  Decision authorize_register(std::string_view client_id, std::string_view username, std::string_view password);
+  // From the user's vmq_acl_auth patterns (compiled and cached per user); unknown user:
+  // refused.
+  Decision authorize_publish(std::string_view username, std::string_view topic);
+  // One decision per filter, in order.
+  std::vector<Decision> authorize_subscribe(std::string_view username, const std::vector<std::string>& filters);
+
+  ServiceStats stats() const;
+  const Config& config() const noexcept;
+
+ private:
+  struct Impl;
+  std::unique_ptr<Impl> impl_;
+};
+
+}  // namespace wave

@@ -1,0 +1,3 @@
+#include <doctest/doctest.h>
+#include "mongo/mongo_directory_store.hpp"
+TEST_CASE("placeholder build") {}

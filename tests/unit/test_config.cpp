@@ -1,0 +1,187 @@
+#include <doctest/doctest.h>
+
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
+#include <string>
+
+#include "common/error.hpp"
+#include "config/config.hpp"
+
+namespace {
+
+const std::string kMinimal =
+    R"({"authenticationCheckEndpoint": "https://app.example.com/auth", "tokenValidationRegex": "[A-Za-z0-9._-]{8,512}"})";
+
+// The message parse_config throws for `json`; fails the test if it parses.
+std::string config_error(const std::string& json) {
+  try {
+    (void)wave::parse_config(json, "test.json");
+  } catch (const wave::Error& error) {
+    CHECK(error.status() == WAVE_ERR_CONFIG);
+    return error.what();
+  }
+  FAIL("the config was accepted: " << json);
+  return {};
+}
+
+// kMinimal plus one more field.
+std::string with_field(const std::string& field_json) {
+  return kMinimal.substr(0, kMinimal.size() - 1) + ", " + field_json + "}";
+}
+
+bool contains(const std::string& text, const std::string& part) { return text.find(part) != std::string::npos; }
+
+}  // namespace
+
+TEST_SUITE("config") {
+  TEST_CASE("a minimal config gets the documented defaults") {
+    const auto config = wave::parse_config(kMinimal, "test.json");
+    CHECK(config.authentication_check_endpoint == "https://app.example.com/auth");
+    CHECK(config.bcrypt_cost == 14);
+    CHECK(config.token_max_length == 4096);
+    CHECK(config.mqtt_password_scheme == wave::PasswordScheme::automatic);
+    CHECK(config.storage == wave::StorageBackend::servers);
+    CHECK(config.topic_max_depth == 10);
+    CHECK(config.redis_key_prefix.empty());
+    CHECK(config.http_verify_tls);
+    REQUIRE(config.token_validator != nullptr);
+    CHECK(config.token_validator->is_valid("abcdefgh"));
+    CHECK_FALSE(config.token_validator->is_valid("short"));
+  }
+
+  TEST_CASE("every optional field is read") {
+    const auto config = wave::parse_config(R"({
+      "authenticationCheckEndpoint": "http://127.0.0.1:9000/check",
+      "tokenValidationRegex": ".+",
+      "tokenMaxLength": 100, "httpConnectTimeoutMs": 100, "httpTimeoutMs": 200,
+      "httpVerifyTLS": false, "httpCAFile": "/etc/ssl/ca.pem", "storage": "memory",
+      "redisURI": "unix:///run/redis.sock?db=2", "redisKeyPrefix": "wave:", "redisPoolSize": 4,
+      "redisTimeoutMs": 300, "mongoURI": "mongodb://u:p@db:27017/", "mongoDatabase": "vernemq",
+      "mongoTimeoutMs": 400, "bcryptCost": 10, "sessionTTLSeconds": 60, "mqttPasswordScheme": "sha256",
+      "credentialCacheSize": 5, "credentialCacheTTLSeconds": 7, "topicMaxDepth": 12,
+      "listenAddress": "[::1]:8443", "webhookCacheMaxAgeSeconds": 0})",
+                                           "all.json");
+    CHECK(config.token_max_length == 100);
+    CHECK(config.http_timeout_ms == 200);
+    CHECK_FALSE(config.http_verify_tls);
+    CHECK(config.storage == wave::StorageBackend::memory);
+    CHECK(config.redis_uri == "unix:///run/redis.sock?db=2");
+    CHECK(config.redis_key_prefix == "wave:");
+    CHECK(config.mongo_database == "vernemq");
+    CHECK(config.bcrypt_cost == 10);
+    CHECK(config.mqtt_password_scheme == wave::PasswordScheme::sha256);
+    CHECK(config.credential_cache_size == 5);
+    CHECK(config.topic_max_depth == 12);
+    CHECK(config.listen_address == "[::1]:8443");
+    CHECK(config.webhook_cache_max_age_seconds == 0);
+  }
+
+  TEST_CASE("required fields") {
+    CHECK(contains(config_error(R"({"tokenValidationRegex": ".+"})"), "\"authenticationCheckEndpoint\" is required"));
+    CHECK(contains(config_error(R"({"authenticationCheckEndpoint": "http://a/b"})"), "\"tokenValidationRegex\" is required"));
+  }
+
+  TEST_CASE("errors name the file and the field") {
+    const std::string message = config_error(with_field(R"("bcryptCost": 3)"));
+    CHECK(contains(message, "test.json"));
+    CHECK(contains(message, "\"bcryptCost\""));
+    CHECK(contains(message, "from 4 to 31 (got 3)"));
+  }
+
+  TEST_CASE("unknown fields are refused, with a suggestion for typos") {
+    const std::string message = config_error(with_field(R"("bcryptCosts": 12)"));
+    CHECK(contains(message, "unknown field \"bcryptCosts\""));
+    CHECK(contains(message, "did you mean \"bcryptCost\""));
+    CHECK(contains(config_error(with_field(R"("zzz": 1)")), "unknown field \"zzz\""));
+  }
+
+  TEST_CASE("wrong types are refused") {
+    CHECK(contains(config_error(with_field(R"("bcryptCost": "12")")), "must be a number, not a string"));
+    CHECK(contains(config_error(with_field(R"("bcryptCost": 12.5)")), "whole number"));
+    CHECK(contains(config_error(with_field(R"("httpVerifyTLS": "yes")")), "true or false"));
+    CHECK(contains(config_error(with_field(R"("redisURI": null)")), "must be a string, not null"));
+    CHECK(contains(config_error(R"({"authenticationCheckEndpoint": 5, "tokenValidationRegex": ".+"})"),
+                   "\"authenticationCheckEndpoint\": must be a string"));
+  }
+
+  TEST_CASE("invalid values are refused") {
+    CHECK(contains(config_error(with_field(R"("mqttPasswordScheme": "plain")")), "\"auto\", \"token\" or \"sha256\""));
+    CHECK(contains(config_error(with_field(R"("storage": "disk")")), "\"storage\""));
+    CHECK(contains(config_error(with_field(R"("redisURI": "http://x")")), "redis://"));
+    CHECK(contains(config_error(with_field(R"("mongoURI": "redis://x")")), "mongodb://"));
+    CHECK(contains(config_error(with_field(R"("mongoDatabase": "a.b")")), "\"mongoDatabase\""));
+    CHECK(contains(config_error(with_field(R"("listenAddress": "8080")")), "host:port"));
+    CHECK(contains(config_error(with_field(R"("listenAddress": "0.0.0.0:70000")")), "65535"));
+    CHECK(contains(config_error(with_field(R"("listenAddress": "::1:80")")), "brackets"));
+    CHECK(contains(config_error(with_field(R"("tokenMaxLength": 0)")), "\"tokenMaxLength\""));
+    CHECK(contains(config_error(with_field(R"("sessionTTLSeconds": -1)")), "\"sessionTTLSeconds\""));
+    CHECK(contains(config_error(with_field(R"("httpConnectTimeoutMs": 9000)")), "must not exceed httpTimeoutMs"));
+    CHECK(contains(config_error(R"({"authenticationCheckEndpoint": "ftp://a/b", "tokenValidationRegex": ".+"})"),
+                   "http:// or https://"));
+    CHECK(contains(config_error(R"({"authenticationCheckEndpoint": "http:///path", "tokenValidationRegex": ".+"})"),
+                   "must name a host"));
+    CHECK(contains(config_error(R"({"authenticationCheckEndpoint": "http://a b/", "tokenValidationRegex": ".+"})"),
+                   "spaces"));
+  }
+
+  TEST_CASE("a regex that does not compile names the field") {
+    const std::string message =
+        config_error(R"({"authenticationCheckEndpoint": "http://a/b", "tokenValidationRegex": "([a-z]"})");
+    CHECK(contains(message, "\"tokenValidationRegex\""));
+    CHECK(contains(message, "does not compile"));
+  }
+
+  TEST_CASE("bad JSON, non-objects, duplicates, bad UTF-8 and deep nesting") {
+    CHECK(contains(config_error("{"), "not valid JSON"));
+    CHECK(contains(config_error(""), "not valid JSON"));
+    CHECK(contains(config_error("[1,2]"), "must be a JSON object"));
+    CHECK(contains(config_error(kMinimal + " trailing"), "not valid JSON"));
+    CHECK(contains(config_error(with_field(R"("bcryptCost": 12, "bcryptCost": 13)")), "more than once"));
+    CHECK(contains(config_error("{\"authenticationCheckEndpoint\": \"http://a/\xff\", \"tokenValidationRegex\": \".+\"}"),
+                   "not valid JSON"));
+    CHECK(contains(config_error(std::string(100000, '[') + std::string(100000, ']')), "must be a JSON object"));
+    CHECK(contains(config_error(with_field("\"x\": " + std::string(100000, '[') + std::string(100000, ']'))),
+                   "unknown field"));
+  }
+
+  TEST_CASE("files: missing, readable, from the environment") {
+    CHECK_THROWS_AS(wave::load_config_file("/nonexistent/wave.json"), wave::Error);
+    try {
+      wave::load_config_file("/nonexistent/wave.json");
+    } catch (const wave::Error& error) {
+      CHECK(contains(error.what(), "/nonexistent/wave.json"));
+      CHECK(contains(error.what(), "No such file"));
+    }
+    const auto path = std::filesystem::temp_directory_path() / ("wave-config-test-" + std::to_string(::getpid()) + ".json");
+    {
+      std::ofstream out(path);
+      out << kMinimal;
+    }
+    CHECK(wave::load_config_file(path.string()).bcrypt_cost == 14);
+    ::setenv("WAVE_CONFIG_FILE_PATH", path.string().c_str(), 1);
+    CHECK(wave::load_config_from_environment().origin == path.string());
+    ::unsetenv("WAVE_CONFIG_FILE_PATH");
+    try {
+      wave::load_config_from_environment();
+      FAIL("loaded without WAVE_CONFIG_FILE_PATH");
+    } catch (const wave::Error& error) {
+      CHECK(error.status() == WAVE_ERR_CONFIG);
+      CHECK(contains(error.what(), "WAVE_CONFIG_FILE_PATH is not set"));
+    }
+    std::filesystem::remove(path);
+  }
+
+  TEST_CASE("the effective config as JSON redacts URI passwords") {
+    const auto config = wave::parse_config(
+        with_field(R"("redisURI": "redis://:hunter2@cache:6379/1", "mongoURI": "mongodb://admin:s3cret@db/")"), "x");
+    const std::string json = wave::config_to_json(config);
+    CHECK_FALSE(contains(json, "hunter2"));
+    CHECK_FALSE(contains(json, "s3cret"));
+    CHECK(contains(json, "redis://:***@cache:6379/1"));
+    CHECK(contains(json, "mongodb://admin:***@db/"));
+    CHECK(contains(json, "\"bcryptCost\":14"));
+    // The output is itself a valid config.
+    CHECK(wave::parse_config(json, "roundtrip").redis_uri == "redis://:***@cache:6379/1");
+  }
+}
