@@ -6,7 +6,6 @@
 #include <atomic>
 #include <chrono>
 #include <climits>
-#include <functional>
 #include <mutex>
 #include <unordered_map>
 #include <unordered_set>
@@ -47,12 +46,24 @@ bool is_duplicate_key(const bson_error_t& error) {
 
 // ---- small RAII helpers over the C driver ---------------------------------------------
 
-struct BsonDeleter {
-  void operator()(bson_t* doc) const { bson_destroy(doc); }
-};
-using BsonPtr = std::unique_ptr<bson_t, BsonDeleter>;
+// An owned heap bson_t.  (Not a unique_ptr<bson_t>: bson_t's alignment attribute makes
+// GCC warn about template arguments.)
+class Doc {
+ public:
+  Doc() : doc_(bson_new()) {}
+  explicit Doc(const bson_t* copy_of) : doc_(bson_copy(copy_of)) {}
+  ~Doc() {
+    if (doc_ != nullptr) bson_destroy(doc_);
+  }
+  Doc(Doc&& other) noexcept : doc_(std::exchange(other.doc_, nullptr)) {}
+  Doc(const Doc&) = delete;
+  Doc& operator=(const Doc&) = delete;
+  Doc& operator=(Doc&&) = delete;
+  bson_t* get() const { return doc_; }
 
-BsonPtr new_doc() { return BsonPtr(bson_new()); }
+ private:
+  bson_t* doc_;
+};
 
 // A stack bson_t that is always destroyed (replies of the driver are initialised by it
 // even on failure, so destroying them is always valid).
@@ -151,16 +162,16 @@ void append_pattern_array(bson_t* doc, const char* key, const std::vector<std::s
 }
 
 // The selector VerneMQ's MongoDB auth uses (mountpoint "" = the default mountpoint).
-BsonPtr acl_selector(std::string_view internal_id) {
-  BsonPtr selector = new_doc();
+Doc acl_selector(std::string_view internal_id) {
+  Doc selector;
   append_string(selector.get(), "mountpoint", "");
   append_string(selector.get(), "client_id", internal_id);
   append_string(selector.get(), "username", internal_id);
   return selector;
 }
 
-BsonPtr id_selector(std::string_view id) {
-  BsonPtr selector = new_doc();
+Doc id_selector(std::string_view id) {
+  Doc selector;
   append_string(selector.get(), "_id", id);
   return selector;
 }
@@ -394,8 +405,8 @@ struct MongoDirectoryStore::Impl {
   // Runs `attempt` (which returns false and fills the error on a driver fault), retrying
   // once a fast connection failure when `retry` says the operation is idempotent and its
   // result does not depend on whether a lost first attempt took effect.
-  void run(const char* operation, const char* collection, const std::function<bool(bson_error_t&)>& attempt,
-           bool retry = true) {
+  template <class Attempt>
+  void run(const char* operation, const char* collection, Attempt&& attempt, bool retry = true) {
     const auto started = std::chrono::steady_clock::now();
     bson_error_t error{};
     if (attempt(error)) return;
@@ -406,11 +417,12 @@ struct MongoDirectoryStore::Impl {
     fail_driver(error, operation, collection, started);
   }
 
-  void create_indexes_on(const char* collection, const std::function<void(bson_t* indexes)>& fill) {
+  template <class Fill>
+  void create_indexes_on(const char* collection, Fill&& fill) {
     run("createIndexes", collection, [&](bson_error_t& error) {
       Client client(*this, "createIndexes", collection);
       CollectionPtr coll = client.collection(collection);
-      BsonPtr command = new_doc();
+      Doc command;
       append_string(command.get(), "createIndexes", collection);
       bson_t indexes;
       check_append(bson_append_array_begin(command.get(), "indexes", -1, &indexes));
@@ -464,27 +476,27 @@ struct MongoDirectoryStore::Impl {
   }
 
   // Runs a find and hands each document to `visit`.
-  void find(const char* operation, const char* collection, const bson_t* filter, const bson_t* opts,
-            const std::function<void(const bson_t*)>& visit) {
+  template <class Visit>
+  void find(const char* operation, const char* collection, const bson_t* filter, const bson_t* opts, Visit&& visit) {
     ensure_indexes();
-    std::vector<BsonPtr> documents;
+    std::vector<Doc> documents;
     run(operation, collection, [&](bson_error_t& error) {
       documents.clear();
       Client client(*this, operation, collection);
       CollectionPtr coll = client.collection(collection);
       CursorPtr cursor(mongoc_collection_find_with_opts(coll.get(), filter, opts, nullptr));
       const bson_t* doc = nullptr;
-      while (mongoc_cursor_next(cursor.get(), &doc)) documents.emplace_back(bson_copy(doc));
+      while (mongoc_cursor_next(cursor.get(), &doc)) documents.emplace_back(doc);
       return !mongoc_cursor_error(cursor.get(), &error);
     });
     for (const auto& doc : documents) visit(doc.get());
   }
 
-  std::optional<BsonPtr> find_one(const char* operation, const char* collection, const bson_t* filter) {
-    BsonPtr opts = new_doc();
+  std::optional<Doc> find_one(const char* operation, const char* collection, const bson_t* filter) {
+    Doc opts;
     append_int64(opts.get(), "limit", 1);
-    std::optional<BsonPtr> found;
-    find(operation, collection, filter, opts.get(), [&](const bson_t* doc) { found.emplace(bson_copy(doc)); });
+    std::optional<Doc> found;
+    find(operation, collection, filter, opts.get(), [&](const bson_t* doc) { found.emplace(doc); });
     return found;
   }
 
@@ -504,7 +516,7 @@ struct MongoDirectoryStore::Impl {
                           const bson_t* update, bool upsert, bool retry) {
     ensure_indexes();
     UpdateCounts counts;
-    BsonPtr opts = new_doc();
+    Doc opts;
     if (upsert) check_append(bson_append_bool(opts.get(), "upsert", -1, true));
     bool duplicate = false;
     auto attempt = [&](bson_error_t& error) {
@@ -605,7 +617,7 @@ const std::string& MongoDirectoryStore::database() const noexcept { return impl_
 
 std::optional<std::string> MongoDirectoryStore::find_identity(std::string_view app_user_id) {
   require_text(app_user_id, "app user ID");
-  BsonPtr filter = id_selector(app_user_id);
+  Doc filter = id_selector(app_user_id);
   auto doc = impl_->find_one("find identity", kIdentityCollection, filter.get());
   if (!doc) return std::nullopt;
   return required_string(doc->get(), "internal_id", kIdentityCollection, app_user_id);
@@ -617,7 +629,7 @@ std::string MongoDirectoryStore::claim_identity(std::string_view app_user_id, st
   // Most claims are for users who already have an ID: read first, insert only when absent.
   if (auto existing = find_identity(app_user_id)) return *existing;
 
-  BsonPtr document = new_doc();
+  Doc document;
   append_string(document.get(), "_id", app_user_id);
   append_string(document.get(), "internal_id", proposed_internal_id);
   check_append(bson_append_now_utc(document.get(), "created_at", -1));
@@ -645,12 +657,12 @@ std::vector<std::optional<std::string>> MongoDirectoryStore::find_identities(
   if (app_user_ids.empty()) return result;
   const std::vector<std::string> unique = unique_in_order(app_user_ids, "app user ID");
 
-  BsonPtr filter = new_doc();
+  Doc filter;
   bson_t id_condition;
   check_append(bson_append_document_begin(filter.get(), "_id", -1, &id_condition));
   append_string_array(&id_condition, "$in", unique);
   check_append(bson_append_document_end(filter.get(), &id_condition));
-  BsonPtr opts = new_doc();
+  Doc opts;
   bson_t projection;
   check_append(bson_append_document_begin(opts.get(), "projection", -1, &projection));
   check_append(bson_append_int32(&projection, "internal_id", -1, 1));
@@ -676,7 +688,7 @@ std::vector<std::optional<std::string>> MongoDirectoryStore::find_identities(
 
 std::optional<AclDocument> MongoDirectoryStore::find_acl(std::string_view internal_id) {
   require_topic_safe_id(internal_id, "internal ID");
-  BsonPtr selector = acl_selector(internal_id);
+  Doc selector = acl_selector(internal_id);
   auto doc = impl_->find_one("find ACL document", kAclCollection, selector.get());
   if (!doc) return std::nullopt;
   AclDocument acl;
@@ -720,8 +732,8 @@ void MongoDirectoryStore::upsert_credentials(std::string_view internal_id, std::
   const auto publish = unique_in_order(publish_patterns, "publish pattern");
   const auto subscribe = unique_in_order(subscribe_patterns, "subscribe pattern");
 
-  BsonPtr selector = acl_selector(internal_id);
-  BsonPtr update = new_doc();
+  Doc selector = acl_selector(internal_id);
+  Doc update;
   bson_t set;
   check_append(bson_append_document_begin(update.get(), "$set", -1, &set));
   append_string(&set, "passhash", passhash);
@@ -742,9 +754,9 @@ bool MongoDirectoryStore::replace_passhash(std::string_view internal_id, std::st
   require_text(new_passhash, "passhash");
   require_text(new_credential_id, "new credential ID");
   // Compare-and-set in one command: the credential ID is part of the selector.
-  BsonPtr selector = acl_selector(internal_id);
+  Doc selector = acl_selector(internal_id);
   append_string(selector.get(), "wave_credential_id", credential_id);
-  BsonPtr update = new_doc();
+  Doc update;
   bson_t set;
   check_append(bson_append_document_begin(update.get(), "$set", -1, &set));
   append_string(&set, "passhash", new_passhash);
@@ -759,8 +771,8 @@ void MongoDirectoryStore::add_patterns(std::string_view internal_id, const std::
   require_topic_safe_id(internal_id, "internal ID");
   const auto unique_publish = unique_in_order(publish, "publish pattern");
   const auto unique_subscribe = unique_in_order(subscribe, "subscribe pattern");
-  BsonPtr selector = acl_selector(internal_id);
-  BsonPtr update = new_doc();
+  Doc selector = acl_selector(internal_id);
+  Doc update;
   bson_t set;
   check_append(bson_append_document_begin(update.get(), "$set", -1, &set));
   append_int64(&set, "wave_updated_at_ms", now_ms());
@@ -775,8 +787,8 @@ void MongoDirectoryStore::remove_patterns(std::string_view internal_id, const st
   const auto unique_publish = unique_in_order(publish, "publish pattern");
   const auto unique_subscribe = unique_in_order(subscribe, "subscribe pattern");
   if (unique_publish.empty() && unique_subscribe.empty()) return;
-  BsonPtr selector = acl_selector(internal_id);
-  BsonPtr update = new_doc();
+  Doc selector = acl_selector(internal_id);
+  Doc update;
   // $pullAll of whole {pattern} documents rather than $pull with {pattern: {$in: [...]}}:
   // FerretDB v1 silently removes nothing when $pull is given a query condition.  Wave writes
   // entries as exactly {pattern: <string>}, so exact-document matching removes them on
@@ -803,7 +815,7 @@ void MongoDirectoryStore::insert_group(const Group& group) {
   std::vector<std::string> members = unique_in_order(group.members, "group member");
   for (const auto& member : members) require_topic_safe_id(member, "group member");
 
-  BsonPtr document = new_doc();
+  Doc document;
   append_string(document.get(), "_id", group.id);
   append_string(document.get(), "name", group.name);
   append_string(document.get(), "owner", group.owner);
@@ -830,15 +842,15 @@ void MongoDirectoryStore::insert_group(const Group& group) {
 
 std::optional<Group> MongoDirectoryStore::find_group(std::string_view group_id) {
   require_text(group_id, "group ID");
-  BsonPtr filter = id_selector(group_id);
+  Doc filter = id_selector(group_id);
   auto doc = impl_->find_one("find group", kGroupCollection, filter.get());
   if (!doc) return std::nullopt;
   return group_from(doc->get());
 }
 
 namespace {
-BsonPtr member_update(const char* op, std::string_view internal_id) {
-  BsonPtr update = new_doc();
+Doc member_update(const char* op, std::string_view internal_id) {
+  Doc update;
   bson_t inner;
   check_append(bson_append_document_begin(update.get(), op, -1, &inner));
   append_string(&inner, "members", internal_id);
@@ -850,8 +862,8 @@ BsonPtr member_update(const char* op, std::string_view internal_id) {
 bool MongoDirectoryStore::add_group_member(std::string_view group_id, std::string_view internal_id) {
   require_text(group_id, "group ID");
   require_topic_safe_id(internal_id, "internal ID");
-  BsonPtr selector = id_selector(group_id);
-  BsonPtr update = member_update("$addToSet", internal_id);
+  Doc selector = id_selector(group_id);
+  Doc update = member_update("$addToSet", internal_id);
   const auto counts = impl_->update_one("add group member", kGroupCollection, selector.get(), update.get(), false, false);
   if (counts.matched == 0) fail(WAVE_ERR_NOT_FOUND, "no group with ID '" + std::string(group_id) + "'");
   return counts.modified == 1;
@@ -860,8 +872,8 @@ bool MongoDirectoryStore::add_group_member(std::string_view group_id, std::strin
 bool MongoDirectoryStore::remove_group_member(std::string_view group_id, std::string_view internal_id) {
   require_text(group_id, "group ID");
   require_topic_safe_id(internal_id, "internal ID");
-  BsonPtr selector = id_selector(group_id);
-  BsonPtr update = member_update("$pull", internal_id);
+  Doc selector = id_selector(group_id);
+  Doc update = member_update("$pull", internal_id);
   const auto counts = impl_->update_one("remove group member", kGroupCollection, selector.get(), update.get(), false, false);
   if (counts.matched == 0) fail(WAVE_ERR_NOT_FOUND, "no group with ID '" + std::string(group_id) + "'");
   return counts.modified == 1;
@@ -869,7 +881,7 @@ bool MongoDirectoryStore::remove_group_member(std::string_view group_id, std::st
 
 bool MongoDirectoryStore::delete_group(std::string_view group_id) {
   require_text(group_id, "group ID");
-  BsonPtr selector = id_selector(group_id);
+  Doc selector = id_selector(group_id);
   impl_->ensure_indexes();
   std::int64_t deleted = 0;
   // Not retried: a retry after a lost reply would find nothing and report "no such group".
@@ -886,9 +898,9 @@ bool MongoDirectoryStore::delete_group(std::string_view group_id) {
 
 std::vector<Group> MongoDirectoryStore::groups_of(std::string_view internal_id) {
   require_topic_safe_id(internal_id, "internal ID");
-  BsonPtr filter = new_doc();
+  Doc filter;
   append_string(filter.get(), "members", internal_id);  // matches an element of the array
-  BsonPtr opts = new_doc();
+  Doc opts;
   bson_t sort;
   check_append(bson_append_document_begin(opts.get(), "sort", -1, &sort));
   check_append(bson_append_int32(&sort, "_id", -1, 1));

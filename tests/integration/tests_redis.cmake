@@ -1,1 +1,8 @@
-# (tests being written)
+# The Redis session store against real redis-server processes (the `redis` fixture, plus
+# private servers the tests stop, restart and start on unix sockets themselves).
+wave_add_test(redis
+  SOURCES test_redis.cpp
+  COMPONENTS redis common
+  LIBS PkgConfig::HIREDIS Threads::Threads
+  LABELS integration
+  FIXTURES redis)

@@ -1,0 +1,70 @@
+// The bounded in-process cache behind the broker-side checks: per internal ID, the digest
+// of a credential that was verified against Redis, and the user's compiled ACL authorizer.
+// Sharded LRU with a TTL per part: at most `capacity` users, entries older than `ttl` are
+// never returned, and only grants are stored (a refusal is never cached).
+// Thread-safe.
+#pragma once
+
+#include <chrono>
+#include <cstddef>
+#include <list>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <string_view>
+#include <unordered_map>
+#include <vector>
+
+#include "acl/acl.hpp"
+
+namespace wave::service_detail {
+
+class UserCache {
+ public:
+  using Clock = std::chrono::steady_clock;
+
+  // capacity 0 or ttl 0 turns the cache off.
+  UserCache(std::size_t capacity, std::chrono::seconds ttl);
+
+  bool enabled() const noexcept { return !shards_.empty(); }
+
+  // True only when a fresh digest is cached for `id` and equals `digest` (constant time).
+  bool digest_matches(std::string_view id, std::string_view digest);
+  void store_digest(std::string_view id, std::string_view digest);
+
+  // The cached authorizer, or null when absent or expired.
+  std::shared_ptr<const acl::Authorizer> authorizer(std::string_view id);
+  void store_authorizer(std::string_view id, std::shared_ptr<const acl::Authorizer> authorizer);
+
+  void erase(std::string_view id);
+  std::size_t size();
+
+ private:
+  struct Entry {
+    std::string digest;  // "" when none
+    Clock::time_point digest_expires{};
+    std::shared_ptr<const acl::Authorizer> authorizer;
+    Clock::time_point authorizer_expires{};
+    std::list<std::string>::iterator position;  // in Shard::order (front = most recent)
+  };
+  struct Hash {
+    using is_transparent = void;
+    std::size_t operator()(std::string_view text) const noexcept { return std::hash<std::string_view>{}(text); }
+  };
+  struct Shard {
+    std::mutex mutex;
+    std::size_t capacity = 0;
+    std::list<std::string> order;
+    std::unordered_map<std::string, Entry, Hash, std::equal_to<>> entries;
+  };
+
+  Shard& shard_for(std::string_view id);
+  // The entry for `id`, created (and the least recent one evicted) when absent; under the
+  // shard's mutex.
+  Entry& upsert(Shard& shard, std::string_view id);
+
+  std::chrono::seconds ttl_;
+  std::vector<std::unique_ptr<Shard>> shards_;
+};
+
+}  // namespace wave::service_detail

@@ -1,0 +1,2 @@
+def pytest_configure(config):
+    config.addinivalue_line("markers", "servers: needs the real Redis, MongoDB and app servers")
