@@ -19,10 +19,15 @@ write_basic_package_version_file("${PROJECT_BINARY_DIR}/waveConfigVersion.cmake"
 install(FILES "${PROJECT_BINARY_DIR}/waveConfig.cmake" "${PROJECT_BINARY_DIR}/waveConfigVersion.cmake"
         DESTINATION ${WAVE_INSTALL_CMAKEDIR} COMPONENT development)
 
-# pkg-config: a static libwave needs its dependencies on the link line (Requires.private).
+# pkg-config: relocatable (the prefix is found from the .pc file's own place), and only a
+# static libwave needs its dependencies on the consumer's link line.
+file(RELATIVE_PATH WAVE_PC_PREFIX_FROM_PCDIR "${CMAKE_INSTALL_FULL_LIBDIR}/pkgconfig" "${CMAKE_INSTALL_PREFIX}")
+string(REGEX REPLACE "/$" "" WAVE_PC_PREFIX_FROM_PCDIR "${WAVE_PC_PREFIX_FROM_PCDIR}")
 if(BUILD_SHARED_LIBS)
+  set(WAVE_PC_REQUIRES_PRIVATE "")
   set(WAVE_PC_LIBS_PRIVATE "")
 else()
+  set(WAVE_PC_REQUIRES_PRIVATE "libcurl hiredis libmongoc-1.0 openssl re2")
   set(WAVE_PC_LIBS_PRIVATE "-lstdc++ -lpthread")
 endif()
 configure_file(cmake/wave.pc.in "${PROJECT_BINARY_DIR}/wave.pc" @ONLY)

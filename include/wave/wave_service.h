@@ -1,11 +1,235 @@
-/* wave_service.h: the Wave service (login, groups, broker-side checks).  Part of
- * <wave/wave.h>.  (Being written: see issue 4.) */
+/*
+ * wave_service.h: the Wave service.  Part of <wave/wave.h>.
+ *
+ * Turns an app user's token into MQTT credentials and VerneMQ ACLs (login), addresses
+ * other users (resolve), manages groups, ends sessions (revoke), and answers a broker's
+ * register / publish / subscribe questions.
+ *
+ * Tokens cross as bytes (const uint8_t *token, size_t token_len).  Every call that takes a
+ * token first checks its format (no network call for a malformed one); the app's endpoint
+ * is asked when the token has no live session.  A session lasts sessionTTLSeconds from the
+ * app's answer and is not extended by later calls, so a token the app has revoked stops
+ * working within that time; wave_service_revoke() ends it at once.
+ *
+ * Statuses (besides WAVE_ERR_INVALID_ARGUMENT for NULL or malformed arguments):
+ *   WAVE_ERR_INVALID_TOKEN  malformed token, or the app says it is invalid;
+ *   WAVE_ERR_DENIED         not allowed (group owner/member rules, broker checks);
+ *   WAVE_ERR_NOT_FOUND      no such group, user, or nothing to revoke;
+ *   WAVE_ERR_CONFLICT       contradicts the current state (e.g. the owner leaving);
+ *   WAVE_ERR_UNAVAILABLE, WAVE_ERR_TIMEOUT, WAVE_ERR_BACKEND (Redis, MongoDB) and
+ *   WAVE_ERR_UPSTREAM (the app answered nonsense): faults, which never grant anything.
+ * Messages (wave_last_error_message) never contain tokens or passwords.
+ *
+ * Thread-safety: a wave_service may be used from any number of threads at once; it must
+ * not be freed while a call on it is running.  Result handles (wave_credentials,
+ * wave_resolution, wave_group, wave_group_list) are immutable: any number of threads may
+ * read one at once.
+ */
 #ifndef WAVE_SERVICE_H
 #define WAVE_SERVICE_H
 
 #include <wave/wave_common.h>
+#include <wave/wave_config.h>
 
 WAVE_BEGIN_DECLS
+
+typedef struct wave_service wave_service;
+typedef struct wave_credentials wave_credentials;
+typedef struct wave_resolution wave_resolution;
+typedef struct wave_group wave_group;
+typedef struct wave_group_list wave_group_list;
+
+/* ---- The service ----------------------------------------------------------------------- */
+
+/*
+ * Creates a service from `config` (which it keeps a reference to: the caller may free the
+ * config at once).  With storage "servers" (the default) MongoDB must be reachable now;
+ * Redis and the app endpoint are first used later, and outages of any of them are
+ * survived (calls fail with UNAVAILABLE/TIMEOUT and succeed again once they are back).
+ * With storage "memory" identities live in this process only.
+ * On success *out is the caller's, freed with wave_service_free().
+ * Errors: WAVE_ERR_CONFIG, WAVE_ERR_UNAVAILABLE, WAVE_ERR_TIMEOUT, WAVE_ERR_BACKEND.
+ */
+WAVE_API wave_status wave_service_new(const wave_config *config, wave_service **out);
+
+/* Frees a service.  Accepts NULL.  No call on it may be running. */
+WAVE_API void wave_service_free(wave_service *service);
+
+/* ---- Login ----------------------------------------------------------------------------- */
+
+/*
+ * Logs in with an app token: format check, then the live session or the app's endpoint,
+ * the user's internal ID (one per app user, ever), the mapping (a new token rotates the
+ * credential: the old one stops working everywhere), and the user's vmq_acl_auth document
+ * (bcrypt only when the credential changed).  On success *out holds the credentials, the
+ * caller's, freed with wave_credentials_free().
+ */
+WAVE_API wave_status wave_service_login(wave_service *service, const uint8_t *token, size_t token_len,
+                                        wave_credentials **out);
+
+/* Frees credentials (wiping the password).  Accepts NULL. */
+WAVE_API void wave_credentials_free(wave_credentials *credentials);
+
+/* Borrowed strings, valid until wave_credentials_free(); NULL when `credentials` is NULL.
+ * client ID == username == internal ID.  The password is the MQTT password. */
+WAVE_API const char *wave_credentials_internal_id(const wave_credentials *credentials);
+WAVE_API const char *wave_credentials_client_id(const wave_credentials *credentials);
+WAVE_API const char *wave_credentials_username(const wave_credentials *credentials);
+WAVE_API const char *wave_credentials_password(const wave_credentials *credentials);
+WAVE_API const char *wave_credentials_app_user_id(const wave_credentials *credentials);
+
+/* The publish / subscribe ACL patterns and the group IDs: a count, and the item at `index`
+ * (borrowed as above; NULL when index >= count or credentials is NULL). */
+WAVE_API size_t wave_credentials_publish_acl_count(const wave_credentials *credentials);
+WAVE_API const char *wave_credentials_publish_acl(const wave_credentials *credentials, size_t index);
+WAVE_API size_t wave_credentials_subscribe_acl_count(const wave_credentials *credentials);
+WAVE_API const char *wave_credentials_subscribe_acl(const wave_credentials *credentials, size_t index);
+WAVE_API size_t wave_credentials_group_count(const wave_credentials *credentials);
+WAVE_API const char *wave_credentials_group(const wave_credentials *credentials, size_t index);
+
+/*
+ * The credentials as a JSON object: {"internalWaveUserID", "clientID", "username",
+ * "password", "appUserID", "publishACL": [...], "subscribeACL": [...], "groups": [...]}.
+ * *out is the caller's, freed with wave_string_free() (it holds the password: wipe it).
+ */
+WAVE_API wave_status wave_credentials_to_json(const wave_credentials *credentials, char **out);
+
+/* ---- Resolve --------------------------------------------------------------------------- */
+
+/*
+ * The internal IDs of `count` app users (NUL-terminated strings; at most 1000), in order,
+ * so the caller can address them.  The caller authenticates with its own token.  Unknown
+ * app users (never logged in) are reported as such, not as an error.
+ * On success *out is the caller's, freed with wave_resolution_free().
+ */
+WAVE_API wave_status wave_service_resolve(wave_service *service, const uint8_t *token, size_t token_len,
+                                          const char *const *app_user_ids, size_t count, wave_resolution **out);
+
+WAVE_API void wave_resolution_free(wave_resolution *resolution);
+WAVE_API size_t wave_resolution_count(const wave_resolution *resolution);
+/* Borrowed until wave_resolution_free(); NULL when index >= count. */
+WAVE_API const char *wave_resolution_app_user_id(const wave_resolution *resolution, size_t index);
+/* The internal ID, or NULL when this app user is unknown (or index >= count). */
+WAVE_API const char *wave_resolution_internal_id(const wave_resolution *resolution, size_t index);
+/* [{"appUserID": "...", "internalWaveUserID": "..." | null}, ...]; freed with
+ * wave_string_free(). */
+WAVE_API wave_status wave_resolution_to_json(const wave_resolution *resolution, char **out);
+
+/* ---- Groups ---------------------------------------------------------------------------- */
+
+/*
+ * Creates a group named `name` (1..200 bytes of UTF-8 without control characters) with
+ * the caller as owner and member, plus the `member_count` app users listed (at most 1000;
+ * member_app_user_ids may be NULL when member_count is 0).  Each member gets the group's
+ * ACL patterns.  App users who never logged in are not added: they are reported through
+ * wave_group_unknown_count()/wave_group_unknown().  On success *out is the new group, the
+ * caller's, freed with wave_group_free().
+ */
+WAVE_API wave_status wave_service_group_create(wave_service *service, const uint8_t *token, size_t token_len,
+                                               const char *name, const char *const *member_app_user_ids,
+                                               size_t member_count, wave_group **out);
+
+/*
+ * Adds / removes one member (by app user ID): the group's owner only (WAVE_ERR_DENIED
+ * otherwise); WAVE_ERR_NOT_FOUND for an unknown group or app user; removing the owner is
+ * WAVE_ERR_CONFLICT.  Idempotent: adding a member twice (or removing a non-member) succeeds
+ * and sets *changed_out to 0 (1 when the membership changed).  changed_out may be NULL.
+ */
+WAVE_API wave_status wave_service_group_add_member(wave_service *service, const uint8_t *token, size_t token_len,
+                                                   const char *group_id, const char *app_user_id, int *changed_out);
+WAVE_API wave_status wave_service_group_remove_member(wave_service *service, const uint8_t *token,
+                                                      size_t token_len, const char *group_id,
+                                                      const char *app_user_id, int *changed_out);
+
+/* The caller leaves a group (WAVE_ERR_NOT_FOUND when not a member; the owner gets
+ * WAVE_ERR_CONFLICT: delete the group instead). */
+WAVE_API wave_status wave_service_group_leave(wave_service *service, const uint8_t *token, size_t token_len,
+                                              const char *group_id);
+
+/* Deletes a group and every member's group patterns: the owner only. */
+WAVE_API wave_status wave_service_group_delete(wave_service *service, const uint8_t *token, size_t token_len,
+                                               const char *group_id);
+
+/* The groups the caller belongs to.  *out is the caller's, freed with wave_group_list_free(). */
+WAVE_API wave_status wave_service_group_list(wave_service *service, const uint8_t *token, size_t token_len,
+                                             wave_group_list **out);
+
+/* One group with its members: members only (WAVE_ERR_DENIED for others).  *out is the
+ * caller's, freed with wave_group_free(). */
+WAVE_API wave_status wave_service_group_members(wave_service *service, const uint8_t *token, size_t token_len,
+                                                const char *group_id, wave_group **out);
+
+WAVE_API void wave_group_free(wave_group *group);
+/* Borrowed until the group (or the list holding it) is freed; NULL for a NULL group. */
+WAVE_API const char *wave_group_id(const wave_group *group);
+WAVE_API const char *wave_group_name(const wave_group *group);
+WAVE_API const char *wave_group_owner(const wave_group *group);  /* internal ID */
+WAVE_API size_t wave_group_member_count(const wave_group *group);
+WAVE_API const char *wave_group_member(const wave_group *group, size_t index); /* internal ID */
+/* After wave_service_group_create(): requested app users who were not added (unknown). */
+WAVE_API size_t wave_group_unknown_count(const wave_group *group);
+WAVE_API const char *wave_group_unknown(const wave_group *group, size_t index);
+/* {"groupID", "name", "owner", "members": [...], "unknownAppUserIDs": [...]}; freed with
+ * wave_string_free(). */
+WAVE_API wave_status wave_group_to_json(const wave_group *group, char **out);
+
+WAVE_API void wave_group_list_free(wave_group_list *list);
+WAVE_API size_t wave_group_list_count(const wave_group_list *list);
+/* Borrowed: valid until wave_group_list_free(); NULL when index >= count.  Do not free. */
+WAVE_API const wave_group *wave_group_list_get(const wave_group_list *list, size_t index);
+/* A JSON array of group objects; freed with wave_string_free(). */
+WAVE_API wave_status wave_group_list_to_json(const wave_group_list *list, char **out);
+
+/* ---- Revoke ---------------------------------------------------------------------------- */
+
+/*
+ * Logs a token out: ends its session at once and, when the user's current credential is
+ * this token's, replaces the vmq_acl_auth passhash so VerneMQ's MongoDB path refuses the
+ * old password too; the broker-side checks of this service refuse the user until the next
+ * login.  For a token without a session the app is asked whose it is
+ * (WAVE_ERR_INVALID_TOKEN when it says invalid).  WAVE_ERR_NOT_FOUND when there is nothing
+ * to revoke (the user never logged in, or the token was already revoked or replaced).
+ * Other processes' in-memory caches may accept the old password for up to
+ * credentialCacheTTLSeconds.  The app stays the authority: logging in again with a token it
+ * still accepts starts a new session.
+ * When internal_id_out is not NULL, *internal_id_out receives the user's internal ID
+ * (freed with wave_string_free()).
+ */
+WAVE_API wave_status wave_service_revoke(wave_service *service, const uint8_t *token, size_t token_len,
+                                         char **internal_id_out);
+
+/* ---- Broker-side checks ---------------------------------------------------------------- */
+/*
+ * WAVE_OK grants, WAVE_ERR_DENIED refuses (the reason in wave_last_error_message()); any
+ * other status is a fault (Redis, MongoDB or the app unreachable...) that the caller must
+ * treat as a refusal.  No bcrypt runs here.
+ */
+
+/*
+ * A client connecting: `client_id` must equal `username` and be a Wave internal ID; the
+ * password (password_len bytes) must be the user's current MQTT password, checked in
+ * constant time against a digest cached in this process (credentialCacheTTLSeconds), then
+ * in Redis.  When the session has expired and the password may be the token itself
+ * (mqttPasswordScheme auto or token), the app is asked, as at login.
+ */
+WAVE_API wave_status wave_service_authorize_register(wave_service *service, const char *client_id,
+                                                     const char *username, const uint8_t *password,
+                                                     size_t password_len);
+
+/* May `username` publish to `topic` (a topic name: no wildcards)? */
+WAVE_API wave_status wave_service_authorize_publish(wave_service *service, const char *username,
+                                                    const char *topic);
+
+/*
+ * May `username` subscribe to each of the `count` filters?  results_out (caller-owned,
+ * `count` entries) receives WAVE_OK or WAVE_ERR_DENIED per filter, in order.  Returns
+ * WAVE_OK when every filter is granted, WAVE_ERR_DENIED when at least one is refused, or a
+ * fault (then every result is that fault).
+ */
+WAVE_API wave_status wave_service_authorize_subscribe(wave_service *service, const char *username,
+                                                      const char *const *filters, size_t count,
+                                                      wave_status *results_out);
+
 WAVE_END_DECLS
 
 #endif /* WAVE_SERVICE_H */

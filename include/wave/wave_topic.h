@@ -36,11 +36,14 @@
  *  8. Level counts must agree otherwise:                  "a/+" covers neither "a" nor "a/b/c".
  *  9. Empty levels are levels:                            "a/+" covers "a/"; "a" does not
  *     cover "a/".
- * 10. A wildcard first level never covers a first level starting with '$':
+ * 10. The empty string is no topic, so a '#' in SUB whose parent would be "" stands for at
+ *     least one level, and "+/#" covers it:              "+/#" covers "#"; "/+/#" covers "/#";
+ *     "+" does not cover "#" (which matches "a/b").
+ * 11. A wildcard first level never covers a first level starting with '$':
  *                                                         "#" covers neither "$SYS/#" nor
  *     "$SYS/x"; "+/x" does not cover "$a/x"; "$SYS/#" covers "$SYS/x".
- * 11. Shared subscriptions are judged by their <filter>:  "a/#" covers "$share/g/a/b".
- * 12. Invalid input on either side (including more levels than max_depth) gives -1.
+ * 12. Shared subscriptions are judged by their <filter>:  "a/#" covers "$share/g/a/b".
+ * 13. Invalid input on either side (including more levels than max_depth) gives -1.
  * Coverage is decided over topics of any depth.  Within a depth limit that gives the same
  * answers, except at max_depth 1, where "+" would cover "#": Wave still says no (fail closed).
  *

@@ -41,7 +41,7 @@ struct AppAuthStats {
   std::uint64_t invalid_400;
   std::uint64_t invalid_401;
   std::uint64_t invalid_403;
-  std::uint64_t errors;       // every failed check except timeouts
+  std::uint64_t errors;       // calls the endpoint failed, timeouts excepted
   std::uint64_t timeouts;
   std::uint64_t connections;  // new connections opened (low = connections are reused)
 };

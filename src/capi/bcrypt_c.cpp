@@ -60,7 +60,7 @@ WAVE_API wave_status wave_bcrypt_verify(const uint8_t* password, size_t password
     while (hash_len < WAVE_BCRYPT_HASH_SIZE && hash[hash_len] != '\0') ++hash_len;
     if (wave::bcrypt_verify(bytes_view(password, password_len), std::string_view(hash, hash_len)))
       return WAVE_OK;
-    return wave::capi::failure(WAVE_ERR_DENIED, "bcrypt: the password does not match the hash");
+    return wave::capi::failure(WAVE_ERR_DENIED, "password does not match the bcrypt hash");
   });
 }
 

@@ -1,1 +1,490 @@
-// (being written)
+// C API: the Wave service (wave_service.h), a thin layer over wave::Service.
+#include <wave/wave.h>
+
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "capi/guard.hpp"
+#include "capi/handles.hpp"
+#include "common/secure.hpp"
+#include "service/service.hpp"
+
+using wave::capi::guarded;
+using wave::capi::require;
+
+struct wave_service {
+  std::unique_ptr<wave::Service> service;
+  bool global_initialised = false;
+  ~wave_service() {
+    service.reset();
+    if (global_initialised) wave_global_cleanup();
+  }
+};
+
+struct wave_credentials {
+  wave::Credentials credentials;
+  ~wave_credentials() { wave::secure_wipe(credentials.password.data(), credentials.password.size()); }
+};
+
+struct wave_resolution {
+  std::vector<wave::ResolvedUser> users;
+};
+
+struct wave_group {
+  wave::Group group;
+  std::vector<std::string> unknown_app_user_ids;
+};
+
+struct wave_group_list {
+  std::vector<wave_group> groups;
+};
+
+namespace {
+
+std::string_view token_view(const uint8_t* token, size_t token_len) {
+  if (token == nullptr && token_len != 0) require(token, "token");
+  return {reinterpret_cast<const char*>(token), token == nullptr ? 0 : token_len};
+}
+
+std::vector<std::string> string_array(const char* const* items, size_t count, const char* name) {
+  std::vector<std::string> result;
+  if (count == 0) return result;
+  require(items, name);
+  result.reserve(count);
+  for (size_t i = 0; i < count; ++i) {
+    if (items[i] == nullptr) wave::fail(WAVE_ERR_INVALID_ARGUMENT, std::string(name) + " holds a NULL entry");
+    result.emplace_back(items[i]);
+  }
+  return result;
+}
+
+const char* item_at(const std::vector<std::string>& items, size_t index) {
+  return index < items.size() ? items[index].c_str() : nullptr;
+}
+
+// ---- JSON output (the values are IDs, patterns and validated UTF-8 names) ----------------
+
+void append_json_string(std::string& out, std::string_view text) {
+  static const char kHex[] = "0123456789abcdef";
+  out.push_back('"');
+  for (const char raw : text) {
+    const auto c = static_cast<unsigned char>(raw);
+    switch (c) {
+      case '"': out += "\\\""; break;
+      case '\\': out += "\\\\"; break;
+      case '\n': out += "\\n"; break;
+      case '\r': out += "\\r"; break;
+      case '\t': out += "\\t"; break;
+      default:
+        if (c < 0x20 || c == 0x7f) {
+          out += "\\u00";
+          out.push_back(kHex[c >> 4]);
+          out.push_back(kHex[c & 0xf]);
+        } else {
+          out.push_back(raw);
+        }
+    }
+  }
+  out.push_back('"');
+}
+
+void append_json_array(std::string& out, const std::vector<std::string>& items) {
+  out.push_back('[');
+  for (size_t i = 0; i < items.size(); ++i) {
+    if (i != 0) out.push_back(',');
+    append_json_string(out, items[i]);
+  }
+  out.push_back(']');
+}
+
+void append_field(std::string& out, const char* name, std::string_view value, bool first = false) {
+  if (!first) out.push_back(',');
+  append_json_string(out, name);
+  out.push_back(':');
+  append_json_string(out, value);
+}
+
+void append_array_field(std::string& out, const char* name, const std::vector<std::string>& items) {
+  out.push_back(',');
+  append_json_string(out, name);
+  out.push_back(':');
+  append_json_array(out, items);
+}
+
+void append_group_json(std::string& out, const wave_group& group) {
+  out.push_back('{');
+  append_field(out, "groupID", group.group.id, true);
+  append_field(out, "name", group.group.name);
+  append_field(out, "owner", group.group.owner);
+  append_array_field(out, "members", group.group.members);
+  append_array_field(out, "unknownAppUserIDs", group.unknown_app_user_ids);
+  out.push_back('}');
+}
+
+wave_status authorize_result(const wave::Decision& decision) {
+  if (decision.granted) return WAVE_OK;
+  return wave::capi::failure(WAVE_ERR_DENIED, decision.reason);
+}
+
+}  // namespace
+
+extern "C" {
+
+// ---- the service ------------------------------------------------------------------------
+
+WAVE_API wave_status wave_service_new(const wave_config* config, wave_service** out) {
+  if (out != nullptr) *out = nullptr;
+  return guarded([&] {
+    require(config, "config");
+    require(out, "out");
+    auto handle = std::make_unique<wave_service>();
+    const wave_status init = wave_global_init();
+    if (init != WAVE_OK) return init;
+    handle->global_initialised = true;
+    handle->service = std::make_unique<wave::Service>(*config->config);
+    *out = handle.release();
+    return WAVE_OK;
+  });
+}
+
+WAVE_API void wave_service_free(wave_service* service) { delete service; }
+
+// ---- login ------------------------------------------------------------------------------
+
+WAVE_API wave_status wave_service_login(wave_service* service, const uint8_t* token, size_t token_len,
+                                        wave_credentials** out) {
+  if (out != nullptr) *out = nullptr;
+  return guarded([&] {
+    require(service, "service");
+    require(out, "out");
+    auto handle = std::make_unique<wave_credentials>();
+    handle->credentials = service->service->login(token_view(token, token_len));
+    *out = handle.release();
+    return WAVE_OK;
+  });
+}
+
+WAVE_API void wave_credentials_free(wave_credentials* credentials) { delete credentials; }
+
+WAVE_API const char* wave_credentials_internal_id(const wave_credentials* credentials) {
+  return credentials ? credentials->credentials.internal_id.c_str() : nullptr;
+}
+WAVE_API const char* wave_credentials_client_id(const wave_credentials* credentials) {
+  return credentials ? credentials->credentials.client_id.c_str() : nullptr;
+}
+WAVE_API const char* wave_credentials_username(const wave_credentials* credentials) {
+  return credentials ? credentials->credentials.username.c_str() : nullptr;
+}
+WAVE_API const char* wave_credentials_password(const wave_credentials* credentials) {
+  return credentials ? credentials->credentials.password.c_str() : nullptr;
+}
+WAVE_API const char* wave_credentials_app_user_id(const wave_credentials* credentials) {
+  return credentials ? credentials->credentials.app_user_id.c_str() : nullptr;
+}
+WAVE_API size_t wave_credentials_publish_acl_count(const wave_credentials* credentials) {
+  return credentials ? credentials->credentials.publish_acl.size() : 0;
+}
+WAVE_API const char* wave_credentials_publish_acl(const wave_credentials* credentials, size_t index) {
+  return credentials ? item_at(credentials->credentials.publish_acl, index) : nullptr;
+}
+WAVE_API size_t wave_credentials_subscribe_acl_count(const wave_credentials* credentials) {
+  return credentials ? credentials->credentials.subscribe_acl.size() : 0;
+}
+WAVE_API const char* wave_credentials_subscribe_acl(const wave_credentials* credentials, size_t index) {
+  return credentials ? item_at(credentials->credentials.subscribe_acl, index) : nullptr;
+}
+WAVE_API size_t wave_credentials_group_count(const wave_credentials* credentials) {
+  return credentials ? credentials->credentials.groups.size() : 0;
+}
+WAVE_API const char* wave_credentials_group(const wave_credentials* credentials, size_t index) {
+  return credentials ? item_at(credentials->credentials.groups, index) : nullptr;
+}
+
+WAVE_API wave_status wave_credentials_to_json(const wave_credentials* credentials, char** out) {
+  if (out != nullptr) *out = nullptr;
+  return guarded([&] {
+    require(credentials, "credentials");
+    require(out, "out");
+    const wave::Credentials& c = credentials->credentials;
+    std::string json = "{";
+    append_field(json, "internalWaveUserID", c.internal_id, true);
+    append_field(json, "clientID", c.client_id);
+    append_field(json, "username", c.username);
+    append_field(json, "password", c.password);
+    append_field(json, "appUserID", c.app_user_id);
+    append_array_field(json, "publishACL", c.publish_acl);
+    append_array_field(json, "subscribeACL", c.subscribe_acl);
+    append_array_field(json, "groups", c.groups);
+    json.push_back('}');
+    *out = wave::capi::dup_string(json);
+    wave::secure_wipe(json.data(), json.size());
+    return WAVE_OK;
+  });
+}
+
+// ---- resolve ----------------------------------------------------------------------------
+
+WAVE_API wave_status wave_service_resolve(wave_service* service, const uint8_t* token, size_t token_len,
+                                          const char* const* app_user_ids, size_t count, wave_resolution** out) {
+  if (out != nullptr) *out = nullptr;
+  return guarded([&] {
+    require(service, "service");
+    require(out, "out");
+    const auto ids = string_array(app_user_ids, count, "app_user_ids");
+    auto handle = std::make_unique<wave_resolution>();
+    handle->users = service->service->resolve(token_view(token, token_len), ids);
+    *out = handle.release();
+    return WAVE_OK;
+  });
+}
+
+WAVE_API void wave_resolution_free(wave_resolution* resolution) { delete resolution; }
+
+WAVE_API size_t wave_resolution_count(const wave_resolution* resolution) {
+  return resolution ? resolution->users.size() : 0;
+}
+
+WAVE_API const char* wave_resolution_app_user_id(const wave_resolution* resolution, size_t index) {
+  if (resolution == nullptr || index >= resolution->users.size()) return nullptr;
+  return resolution->users[index].app_user_id.c_str();
+}
+
+WAVE_API const char* wave_resolution_internal_id(const wave_resolution* resolution, size_t index) {
+  if (resolution == nullptr || index >= resolution->users.size()) return nullptr;
+  const auto& id = resolution->users[index].internal_id;
+  return id ? id->c_str() : nullptr;
+}
+
+WAVE_API wave_status wave_resolution_to_json(const wave_resolution* resolution, char** out) {
+  if (out != nullptr) *out = nullptr;
+  return guarded([&] {
+    require(resolution, "resolution");
+    require(out, "out");
+    std::string json = "[";
+    for (size_t i = 0; i < resolution->users.size(); ++i) {
+      const auto& user = resolution->users[i];
+      if (i != 0) json.push_back(',');
+      json.push_back('{');
+      append_field(json, "appUserID", user.app_user_id, true);
+      json += ",\"internalWaveUserID\":";
+      if (user.internal_id)
+        append_json_string(json, *user.internal_id);
+      else
+        json += "null";
+      json.push_back('}');
+    }
+    json.push_back(']');
+    *out = wave::capi::dup_string(json);
+    return WAVE_OK;
+  });
+}
+
+// ---- groups -----------------------------------------------------------------------------
+
+WAVE_API wave_status wave_service_group_create(wave_service* service, const uint8_t* token, size_t token_len,
+                                               const char* name, const char* const* member_app_user_ids,
+                                               size_t member_count, wave_group** out) {
+  if (out != nullptr) *out = nullptr;
+  return guarded([&] {
+    require(service, "service");
+    require(name, "name");
+    require(out, "out");
+    const auto members = string_array(member_app_user_ids, member_count, "member_app_user_ids");
+    wave::GroupCreation creation = service->service->create_group(token_view(token, token_len), name, members);
+    auto handle = std::make_unique<wave_group>();
+    handle->group = std::move(creation.group);
+    handle->unknown_app_user_ids = std::move(creation.unknown_app_user_ids);
+    *out = handle.release();
+    return WAVE_OK;
+  });
+}
+
+WAVE_API wave_status wave_service_group_add_member(wave_service* service, const uint8_t* token, size_t token_len,
+                                                   const char* group_id, const char* app_user_id, int* changed_out) {
+  if (changed_out != nullptr) *changed_out = 0;
+  return guarded([&] {
+    require(service, "service");
+    require(group_id, "group_id");
+    require(app_user_id, "app_user_id");
+    const bool changed = service->service->add_group_member(token_view(token, token_len), group_id, app_user_id);
+    if (changed_out != nullptr) *changed_out = changed ? 1 : 0;
+    return WAVE_OK;
+  });
+}
+
+WAVE_API wave_status wave_service_group_remove_member(wave_service* service, const uint8_t* token, size_t token_len,
+                                                      const char* group_id, const char* app_user_id,
+                                                      int* changed_out) {
+  if (changed_out != nullptr) *changed_out = 0;
+  return guarded([&] {
+    require(service, "service");
+    require(group_id, "group_id");
+    require(app_user_id, "app_user_id");
+    const bool changed = service->service->remove_group_member(token_view(token, token_len), group_id, app_user_id);
+    if (changed_out != nullptr) *changed_out = changed ? 1 : 0;
+    return WAVE_OK;
+  });
+}
+
+WAVE_API wave_status wave_service_group_leave(wave_service* service, const uint8_t* token, size_t token_len,
+                                              const char* group_id) {
+  return guarded([&] {
+    require(service, "service");
+    require(group_id, "group_id");
+    service->service->leave_group(token_view(token, token_len), group_id);
+    return WAVE_OK;
+  });
+}
+
+WAVE_API wave_status wave_service_group_delete(wave_service* service, const uint8_t* token, size_t token_len,
+                                               const char* group_id) {
+  return guarded([&] {
+    require(service, "service");
+    require(group_id, "group_id");
+    service->service->delete_group(token_view(token, token_len), group_id);
+    return WAVE_OK;
+  });
+}
+
+WAVE_API wave_status wave_service_group_list(wave_service* service, const uint8_t* token, size_t token_len,
+                                             wave_group_list** out) {
+  if (out != nullptr) *out = nullptr;
+  return guarded([&] {
+    require(service, "service");
+    require(out, "out");
+    auto groups = service->service->list_groups(token_view(token, token_len));
+    auto handle = std::make_unique<wave_group_list>();
+    handle->groups.reserve(groups.size());
+    for (auto& group : groups) handle->groups.push_back(wave_group{std::move(group), {}});
+    *out = handle.release();
+    return WAVE_OK;
+  });
+}
+
+WAVE_API wave_status wave_service_group_members(wave_service* service, const uint8_t* token, size_t token_len,
+                                                const char* group_id, wave_group** out) {
+  if (out != nullptr) *out = nullptr;
+  return guarded([&] {
+    require(service, "service");
+    require(group_id, "group_id");
+    require(out, "out");
+    auto handle = std::make_unique<wave_group>();
+    handle->group = service->service->group_members(token_view(token, token_len), group_id);
+    *out = handle.release();
+    return WAVE_OK;
+  });
+}
+
+WAVE_API void wave_group_free(wave_group* group) { delete group; }
+WAVE_API const char* wave_group_id(const wave_group* group) { return group ? group->group.id.c_str() : nullptr; }
+WAVE_API const char* wave_group_name(const wave_group* group) { return group ? group->group.name.c_str() : nullptr; }
+WAVE_API const char* wave_group_owner(const wave_group* group) { return group ? group->group.owner.c_str() : nullptr; }
+WAVE_API size_t wave_group_member_count(const wave_group* group) { return group ? group->group.members.size() : 0; }
+WAVE_API const char* wave_group_member(const wave_group* group, size_t index) {
+  return group ? item_at(group->group.members, index) : nullptr;
+}
+WAVE_API size_t wave_group_unknown_count(const wave_group* group) {
+  return group ? group->unknown_app_user_ids.size() : 0;
+}
+WAVE_API const char* wave_group_unknown(const wave_group* group, size_t index) {
+  return group ? item_at(group->unknown_app_user_ids, index) : nullptr;
+}
+
+WAVE_API wave_status wave_group_to_json(const wave_group* group, char** out) {
+  if (out != nullptr) *out = nullptr;
+  return guarded([&] {
+    require(group, "group");
+    require(out, "out");
+    std::string json;
+    append_group_json(json, *group);
+    *out = wave::capi::dup_string(json);
+    return WAVE_OK;
+  });
+}
+
+WAVE_API void wave_group_list_free(wave_group_list* list) { delete list; }
+WAVE_API size_t wave_group_list_count(const wave_group_list* list) { return list ? list->groups.size() : 0; }
+WAVE_API const wave_group* wave_group_list_get(const wave_group_list* list, size_t index) {
+  if (list == nullptr || index >= list->groups.size()) return nullptr;
+  return &list->groups[index];
+}
+
+WAVE_API wave_status wave_group_list_to_json(const wave_group_list* list, char** out) {
+  if (out != nullptr) *out = nullptr;
+  return guarded([&] {
+    require(list, "list");
+    require(out, "out");
+    std::string json = "[";
+    for (size_t i = 0; i < list->groups.size(); ++i) {
+      if (i != 0) json.push_back(',');
+      append_group_json(json, list->groups[i]);
+    }
+    json.push_back(']');
+    *out = wave::capi::dup_string(json);
+    return WAVE_OK;
+  });
+}
+
+// ---- revoke -----------------------------------------------------------------------------
+
+WAVE_API wave_status wave_service_revoke(wave_service* service, const uint8_t* token, size_t token_len,
+                                         char** internal_id_out) {
+  if (internal_id_out != nullptr) *internal_id_out = nullptr;
+  return guarded([&] {
+    require(service, "service");
+    const wave::RevokeOutcome outcome = service->service->revoke(token_view(token, token_len));
+    if (internal_id_out != nullptr) *internal_id_out = wave::capi::dup_string(outcome.internal_id);
+    return WAVE_OK;
+  });
+}
+
+// ---- broker-side checks -----------------------------------------------------------------
+
+WAVE_API wave_status wave_service_authorize_register(wave_service* service, const char* client_id,
+                                                     const char* username, const uint8_t* password,
+                                                     size_t password_len) {
+  return guarded([&] {
+    require(service, "service");
+    require(client_id, "client_id");
+    require(username, "username");
+    if (password == nullptr && password_len != 0) require(password, "password");
+    const std::string_view secret(reinterpret_cast<const char*>(password), password == nullptr ? 0 : password_len);
+    return authorize_result(service->service->authorize_register(client_id, username, secret));
+  });
+}
+
+WAVE_API wave_status wave_service_authorize_publish(wave_service* service, const char* username, const char* topic) {
+  return guarded([&] {
+    require(service, "service");
+    require(username, "username");
+    require(topic, "topic");
+    return authorize_result(service->service->authorize_publish(username, topic));
+  });
+}
+
+WAVE_API wave_status wave_service_authorize_subscribe(wave_service* service, const char* username,
+                                                      const char* const* filters, size_t count,
+                                                      wave_status* results_out) {
+  const wave_status status = guarded([&] {
+    require(service, "service");
+    require(username, "username");
+    if (count != 0) require(results_out, "results_out");
+    const auto list = string_array(filters, count, "filters");
+    const auto decisions = service->service->authorize_subscribe(username, list);
+    const char* first_reason = nullptr;
+    for (size_t i = 0; i < decisions.size(); ++i) {
+      results_out[i] = decisions[i].granted ? WAVE_OK : WAVE_ERR_DENIED;
+      if (!decisions[i].granted && first_reason == nullptr) first_reason = decisions[i].reason;
+    }
+    if (first_reason != nullptr) return wave::capi::failure(WAVE_ERR_DENIED, first_reason);
+    return WAVE_OK;
+  });
+  if (status != WAVE_OK && status != WAVE_ERR_DENIED && results_out != nullptr)
+    for (size_t i = 0; i < count; ++i) results_out[i] = status;
+  return status;
+}
+
+}  // extern "C"

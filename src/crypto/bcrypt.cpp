@@ -56,9 +56,11 @@ void encode(const std::uint8_t* bytes, std::size_t size, std::string& out) {
   if (pending > 0) out.push_back(kAlphabet[(bits << (6 - pending)) & 0x3f]);
 }
 
-// Decodes exactly `size` bytes from `text` (whose length matches).  Fails on a character
-// outside the alphabet or non-zero unused low bits in the last character.
-void decode(std::string_view text, std::uint8_t* bytes, std::size_t size, const char* part) {
+// Decodes exactly `size` bytes from `text` (whose length matches), which starts at
+// `offset` in the hash string.  Fails on a character outside the alphabet or non-zero
+// unused low bits in the last character.
+void decode(std::string_view text, std::size_t offset, std::uint8_t* bytes, std::size_t size,
+            const char* part) {
   std::uint32_t bits = 0;
   int pending = 0;
   int invalid = 0;
@@ -79,9 +81,9 @@ void decode(std::string_view text, std::uint8_t* bytes, std::size_t size, const 
     for (std::size_t i = 0; i < text.size(); ++i) {
       const auto c = static_cast<unsigned char>(text[i]);
       if (decode_char(c) >= 0) continue;
-      if (c == '\0') malformed(std::string(part) + " contains a NUL byte");
-      malformed(std::string(part) + " has a character outside bcrypt's base64 alphabet (\"./A-Za-z0-9\") at offset " +
-                std::to_string(i));
+      const std::string where = " at position " + std::to_string(offset + i);
+      if (c == '\0') malformed(std::string(part) + " contains a NUL byte" + where);
+      malformed(std::string(part) + " has a character outside bcrypt's base64 alphabet (./A-Za-z0-9)" + where);
     }
   }
   if (written != size) fail(WAVE_ERR_INTERNAL, "bcrypt decode: length mismatch");
@@ -125,11 +127,10 @@ void check_cost(int cost) {
 
 void check_password_for_hashing(std::string_view password) {
   if (password.size() > kBcryptMaxPassword)
-    fail(WAVE_ERR_INVALID_ARGUMENT, "bcrypt: password is " + std::to_string(password.size()) +
-                                        " bytes; passwords over 72 bytes are refused because bcrypt "
-                                        "ignores everything after byte 72");
+    fail(WAVE_ERR_INVALID_ARGUMENT, "password is " + std::to_string(password.size()) +
+                                        " bytes: bcrypt takes at most 72 and would silently ignore the rest");
   if (password.find('\0') != std::string_view::npos)
-    fail(WAVE_ERR_INVALID_ARGUMENT, "bcrypt: password contains a NUL byte, where bcrypt keys end");
+    fail(WAVE_ERR_INVALID_ARGUMENT, "password contains a NUL byte, where bcrypt would cut it short");
 }
 
 }  // namespace
@@ -172,8 +173,9 @@ BcryptHash bcrypt_parse(std::string_view hash) {
   if (hash.size() > kBcryptHashLength) malformed("it has trailing bytes after its 60th character");
   if (hash.size() < kBcryptHashLength)
     malformed("it is " + std::to_string(hash.size()) + " characters long, not 60");
-  decode(hash.substr(kSaltOffset, kSaltChars), parsed.salt.data(), parsed.salt.size(), "the salt");
-  decode(hash.substr(kDigestOffset, kDigestChars), parsed.digest.data(), parsed.digest.size(), "the digest");
+  decode(hash.substr(kSaltOffset, kSaltChars), kSaltOffset, parsed.salt.data(), parsed.salt.size(), "the salt");
+  decode(hash.substr(kDigestOffset, kDigestChars), kDigestOffset, parsed.digest.data(), parsed.digest.size(),
+         "the digest");
   return parsed;
 }
 

@@ -23,6 +23,10 @@ inline constexpr std::size_t kSaltBytes = 16;
 inline constexpr std::size_t kDigestBytes = 23;  // bcrypt keeps 23 of the 24 ciphertext bytes
 inline constexpr unsigned kMaxLogRounds = 31;
 
+// Which code the expensive loop runs: the fastest the CPU supports, or the portable C++
+// (for tests that check the CPU-specific path against it, and for benchmarks).
+enum class BlowfishCode { kBest, kPortable };
+
 // bcrypt's raw function: EksBlowfishSetup(cost, salt, key), then "OrpheanBeholderScryDoubt"
 // encrypted 64 times; the first 23 ciphertext bytes go to `digest`.  `key` holds key_len
 // bytes (1..73) read cyclically, so the caller decides whether a NUL terminator belongs to
@@ -30,6 +34,6 @@ inline constexpr unsigned kMaxLogRounds = 31;
 // Throws wave::Error(WAVE_ERR_INTERNAL) on a violated precondition.  Wipes its state.
 void eks_blowfish_digest(const std::uint8_t* key, std::size_t key_len,
                          const std::uint8_t (&salt)[kSaltBytes], unsigned log_rounds,
-                         std::uint8_t (&digest)[kDigestBytes]);
+                         std::uint8_t (&digest)[kDigestBytes], BlowfishCode code = BlowfishCode::kBest);
 
 }  // namespace wave::bcrypt_detail

@@ -3,6 +3,7 @@
 #include <mongoc/mongoc.h>
 
 #include <algorithm>
+#include <array>
 #include <atomic>
 #include <chrono>
 #include <climits>
@@ -317,7 +318,20 @@ struct MongoDirectoryStore::Impl {
   UriPtr uri;
   PoolPtr pool;
   std::atomic<bool> indexes_ready{false};
-  std::mutex index_mutex;
+
+  // FerretDB v1 (SQLite backend) applies update operators as an unisolated
+  // read-modify-write: concurrent updates of one document lose writes ($addToSet of 16
+  // values from 16 clients kept 4) and a conditional update can succeed twice.  Writes to
+  // one document are therefore serialised inside this process (striped by collection and
+  // key); MongoDB needs no help and loses nothing but a little concurrency on one document.
+  // Several Wave processes writing one document through FerretDB remain exposed.
+  static constexpr std::size_t kWriteStripes = 128;
+  std::array<std::mutex, kWriteStripes> write_stripes;
+
+  std::mutex& write_lock(const char* collection, std::string_view key) {
+    const std::size_t hash = std::hash<std::string_view>{}(key) ^ (std::hash<std::string_view>{}(collection) * 31);
+    return write_stripes[hash % kWriteStripes];
+  }
 
   // A client borrowed from the pool for the duration of one operation.
   class Client {
@@ -436,6 +450,12 @@ struct MongoDirectoryStore::Impl {
                                    ": existing documents violate a unique index (" + redact(error.message) +
                                    "); remove the duplicate documents, then restart");
       }
+      if (error.domain == MONGOC_ERROR_SERVER && (error.code == 85 || error.code == 86)) {
+        // IndexOptionsConflict / IndexKeySpecsConflict: someone made a similar index.
+        fail(WAVE_ERR_BACKEND, std::string("MongoDB createIndexes on ") + options.database + "." + collection +
+                                   ": an index on the same fields exists with another name or options (" +
+                                   redact(error.message) + "); drop it so Wave can create its own, then restart");
+      }
       return false;
     });
   }
@@ -457,11 +477,11 @@ struct MongoDirectoryStore::Impl {
   }
 
   // Idempotent; once it succeeded it costs an atomic load.  Every operation calls it, so a
-  // store created while MongoDB was down gets its indexes before its first write.
+  // store created while MongoDB was down gets its indexes before its first write.  No
+  // mutex: while MongoDB is down, callers would queue behind each other's timeouts, and
+  // concurrent createIndexes commands are harmless.
   void ensure_indexes() {
     if (indexes_ready.load(std::memory_order_acquire)) return;
-    std::lock_guard lock(index_mutex);
-    if (indexes_ready.load(std::memory_order_relaxed)) return;
     // (mountpoint, client_id) is what VerneMQ's ACL cache keys on: one document per client.
     create_indexes_on(kAclCollection, [](bson_t* indexes) {
       add_index(indexes, 0, "wave_mountpoint_client_id", {"mountpoint", "client_id"}, true);
@@ -512,9 +532,10 @@ struct MongoDirectoryStore::Impl {
   // client_id but another username exists: a conflict an operator must resolve.
   // `retry`: false when the caller reads the counts (a retry after a lost reply would count
   // the first attempt's effect as "nothing changed").
-  UpdateCounts update_one(const char* operation, const char* collection, const bson_t* selector,
-                          const bson_t* update, bool upsert, bool retry) {
+  UpdateCounts update_one(const char* operation, const char* collection, std::string_view document_key,
+                          const bson_t* selector, const bson_t* update, bool upsert, bool retry) {
     ensure_indexes();
+    std::lock_guard serialise(write_lock(collection, document_key));
     UpdateCounts counts;
     Doc opts;
     if (upsert) check_append(bson_append_bool(opts.get(), "upsert", -1, true));
@@ -592,6 +613,12 @@ MongoDirectoryStore::MongoDirectoryStore(MongoOptions options) : impl_(std::make
     if (!mongoc_uri_set_option_as_int32(impl.uri.get(), option, timeout))
       fail(WAVE_ERR_CONFIG, std::string("MongoDB: could not set ") + option + " on the URI");
   }
+
+  // The driver's retryable reads would retry a read that timed out, doubling the wait;
+  // the store retries fast connection failures itself (Impl::run).  Retryable writes stay
+  // as configured: on a replica set they make a write survive a failover exactly once.
+  if (!mongoc_uri_set_option_as_bool(impl.uri.get(), MONGOC_URI_RETRYREADS, false))
+    fail(WAVE_ERR_CONFIG, "MongoDB: could not set retryReads on the URI");
 
   impl.pool.reset(mongoc_client_pool_new_with_error(impl.uri.get(), &error));
   if (!impl.pool) fail(WAVE_ERR_CONFIG, "MongoDB: cannot use the URI (" + impl.redact(error.message) + ")");
@@ -744,7 +771,7 @@ void MongoDirectoryStore::upsert_credentials(std::string_view internal_id, std::
   append_int64(&set, "wave_updated_at_ms", now_ms());
   check_append(bson_append_document_end(update.get(), &set));
   append_add_to_set(update.get(), publish, subscribe);
-  impl_->update_one("upsert credentials", kAclCollection, selector.get(), update.get(), true, true);
+  impl_->update_one("upsert credentials", kAclCollection, internal_id, selector.get(), update.get(), true, true);
 }
 
 bool MongoDirectoryStore::replace_passhash(std::string_view internal_id, std::string_view credential_id,
@@ -763,7 +790,7 @@ bool MongoDirectoryStore::replace_passhash(std::string_view internal_id, std::st
   append_string(&set, "wave_credential_id", new_credential_id);
   append_int64(&set, "wave_updated_at_ms", now_ms());
   check_append(bson_append_document_end(update.get(), &set));
-  return impl_->update_one("replace passhash", kAclCollection, selector.get(), update.get(), false, false).matched == 1;
+  return impl_->update_one("replace passhash", kAclCollection, internal_id, selector.get(), update.get(), false, false).matched == 1;
 }
 
 void MongoDirectoryStore::add_patterns(std::string_view internal_id, const std::vector<std::string>& publish,
@@ -778,7 +805,7 @@ void MongoDirectoryStore::add_patterns(std::string_view internal_id, const std::
   append_int64(&set, "wave_updated_at_ms", now_ms());
   check_append(bson_append_document_end(update.get(), &set));
   append_add_to_set(update.get(), unique_publish, unique_subscribe);
-  impl_->update_one("add patterns", kAclCollection, selector.get(), update.get(), true, true);
+  impl_->update_one("add patterns", kAclCollection, internal_id, selector.get(), update.get(), true, true);
 }
 
 void MongoDirectoryStore::remove_patterns(std::string_view internal_id, const std::vector<std::string>& publish,
@@ -802,7 +829,7 @@ void MongoDirectoryStore::remove_patterns(std::string_view internal_id, const st
   check_append(bson_append_document_begin(update.get(), "$set", -1, &set));
   append_int64(&set, "wave_updated_at_ms", now_ms());
   check_append(bson_append_document_end(update.get(), &set));
-  impl_->update_one("remove patterns", kAclCollection, selector.get(), update.get(), false, true);
+  impl_->update_one("remove patterns", kAclCollection, internal_id, selector.get(), update.get(), false, true);
 }
 
 // ---- groups ---------------------------------------------------------------------------------
@@ -864,7 +891,7 @@ bool MongoDirectoryStore::add_group_member(std::string_view group_id, std::strin
   require_topic_safe_id(internal_id, "internal ID");
   Doc selector = id_selector(group_id);
   Doc update = member_update("$addToSet", internal_id);
-  const auto counts = impl_->update_one("add group member", kGroupCollection, selector.get(), update.get(), false, false);
+  const auto counts = impl_->update_one("add group member", kGroupCollection, group_id, selector.get(), update.get(), false, false);
   if (counts.matched == 0) fail(WAVE_ERR_NOT_FOUND, "no group with ID '" + std::string(group_id) + "'");
   return counts.modified == 1;
 }
@@ -874,7 +901,7 @@ bool MongoDirectoryStore::remove_group_member(std::string_view group_id, std::st
   require_topic_safe_id(internal_id, "internal ID");
   Doc selector = id_selector(group_id);
   Doc update = member_update("$pull", internal_id);
-  const auto counts = impl_->update_one("remove group member", kGroupCollection, selector.get(), update.get(), false, false);
+  const auto counts = impl_->update_one("remove group member", kGroupCollection, group_id, selector.get(), update.get(), false, false);
   if (counts.matched == 0) fail(WAVE_ERR_NOT_FOUND, "no group with ID '" + std::string(group_id) + "'");
   return counts.modified == 1;
 }

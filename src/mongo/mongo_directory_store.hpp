@@ -8,14 +8,25 @@
 //   wave_identities  {_id: appUserID, internal_id, created_at}; unique index on internal_id.
 //   wave_groups      {_id: groupID, name, owner, members: [internal IDs], created_at};
 //                    index on members.
-// Indexes are created by the constructor (idempotent).
+// Indexes are created by the constructor (idempotent); if MongoDB is unreachable then, the
+// first operation creates them.  Documents in vmq_acl_auth hold only strings, arrays and
+// integers (VerneMQ passes the whole document to Lua, which takes no BSON dates).
 //
 // Thread-safety: one store may be used from any number of threads at once (a client pool).
+// Writes to one document are serialised inside the process: FerretDB v1 loses concurrent
+// updates of one document otherwise (see the .cpp).
+// Timeouts: timeout_ms bounds server selection, connecting, each reply and the wait for a
+// pooled connection; a call against a dead or frozen server fails after about timeout_ms.
+// A connection found dead without delay (the server restarted) is retried once.
 // Errors: wave::Error with WAVE_ERR_UNAVAILABLE (no server reachable or selectable),
 // WAVE_ERR_TIMEOUT (the server did not answer in time), WAVE_ERR_BACKEND (the server
-// answered with an error), WAVE_ERR_CONFIG (bad URI or database name), WAVE_ERR_CONFLICT
-// (insert_group with an existing ID), WAVE_ERR_INVALID_ARGUMENT (an ID VerneMQ would
-// misread, e.g. "*" or an empty one).  Messages never contain the URI's password.
+// answered with an error, or a stored document is malformed), WAVE_ERR_CONFIG (bad URI,
+// database name or timeout), WAVE_ERR_CONFLICT (insert_group with an existing ID; a
+// claimed internal ID that another app user holds; a vmq_acl_auth document with this
+// client_id but another username), WAVE_ERR_NOT_FOUND (add/remove_group_member on a group
+// that does not exist), WAVE_ERR_INVALID_ARGUMENT (an empty, non-UTF-8 or NUL-carrying
+// value, or an internal/group ID VerneMQ would misread: "*", or one with '+', '#', '/').
+// Messages name the operation and the collection and never contain the URI's password.
 #pragma once
 
 #include <cstdint>

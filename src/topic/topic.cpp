@@ -2,8 +2,11 @@
 
 #include <algorithm>
 #include <array>
-#include <bit>
 #include <cstring>
+
+#if defined(__SSE2__)
+#include <emmintrin.h>
+#endif
 
 #include "common/error.hpp"
 
@@ -87,23 +90,10 @@ bool depth_ok(std::size_t slashes, std::size_t max_depth) noexcept {
   return max_depth == kNoDepthLimit || slashes < max_depth;
 }
 
-// The validation of topic names, eight bytes at a time while the text is plain ASCII: this
-// runs on every compiled-filter match, so it must cost little next to the comparison.
-bool valid_name(std::string_view topic, std::size_t max_depth) noexcept {
-  const std::size_t size = topic.size();
-  if (size == 0 || size > kMaxLength) return false;
-  const auto* bytes = reinterpret_cast<const unsigned char*>(topic.data());
-  std::size_t slashes = 0;
-  std::size_t i = 0;
-  for (; i + 8 <= size; i += 8) {
-    std::uint64_t word;
-    std::memcpy(&word, bytes + i, 8);
-    if (word & (kOnes * 0x80)) break;  // non-ASCII: the byte loop below checks UTF-8
-    const std::uint64_t bad =
-        zero_bytes(word) | zero_bytes(word ^ (kOnes * '+')) | zero_bytes(word ^ (kOnes * '#'));
-    if (bad) return false;
-    slashes += static_cast<std::size_t>(std::popcount(zero_bytes(word ^ (kOnes * '/'))));
-  }
+// Validates bytes[i..size) of a topic name one byte at a time (UTF-8 included), adding the
+// separators found to `slashes`.
+bool valid_name_bytes(const unsigned char* bytes, std::size_t i, std::size_t size,
+                      std::size_t& slashes) noexcept {
   while (i < size) {
     switch (kByteClasses[bytes[i]]) {
       case kPlain: ++i; break;
@@ -117,7 +107,127 @@ bool valid_name(std::string_view topic, std::size_t max_depth) noexcept {
       default: return false;  // NUL, '+', '#'
     }
   }
-  return depth_ok(slashes, max_depth);
+  return true;
+}
+
+// The number of levels in a valid topic name, or 0 when it is invalid (or deeper than
+// max_depth).  16 (SSE2) or 8 bytes at a time while the text is plain ASCII: this runs on
+// every compiled-filter match, so it must cost little next to the comparison itself.
+std::size_t name_levels(std::string_view topic, std::size_t max_depth) noexcept {
+  const std::size_t size = topic.size();
+  if (size == 0 || size > kMaxLength) return 0;
+  const auto* bytes = reinterpret_cast<const unsigned char*>(topic.data());
+  std::size_t slashes = 0;
+  std::size_t i = 0;
+#if defined(__SSE2__)
+  if (size >= 16) {
+    const __m128i zero = _mm_setzero_si128();
+    const __m128i plus = _mm_set1_epi8('+'), hash = _mm_set1_epi8('#'), slash = _mm_set1_epi8('/');
+    // Per-byte separator counts, summed before they can overflow (255 blocks).
+    __m128i counts = zero;
+    auto flush = [&] {
+      const __m128i sums = _mm_sad_epu8(counts, zero);
+      slashes += static_cast<std::size_t>(_mm_cvtsi128_si64(sums)) +
+                 static_cast<std::size_t>(_mm_cvtsi128_si64(_mm_unpackhi_epi64(sums, sums)));
+      counts = zero;
+    };
+    // A block's "special" bytes: forbidden ones and (high bit) non-ASCII ones.  Either sends
+    // the rest of the name to the byte-wise check, which tells them apart.
+    auto special = [&](__m128i block) {
+      const __m128i forbidden = _mm_or_si128(
+          _mm_or_si128(_mm_cmpeq_epi8(block, plus), _mm_cmpeq_epi8(block, hash)),
+          _mm_cmpeq_epi8(block, zero));
+      return static_cast<unsigned>(_mm_movemask_epi8(_mm_or_si128(forbidden, block)));
+    };
+    for (std::size_t blocks = 0; i + 16 <= size; i += 16) {
+      const __m128i block = _mm_loadu_si128(reinterpret_cast<const __m128i*>(bytes + i));
+      if (special(block) != 0) {
+        flush();
+        return valid_name_bytes(bytes, i, size, slashes) && depth_ok(slashes, max_depth) ? slashes + 1 : 0;
+      }
+      counts = _mm_sub_epi8(counts, _mm_cmpeq_epi8(block, slash));
+      if (++blocks == 255) {
+        flush();
+        blocks = 0;
+      }
+    }
+    if (i < size) {
+      // The last partial block: read the final 16 bytes and ignore the `seen` ones already
+      // counted (a mask with `seen` leading zero bytes).
+      alignas(16) static constexpr unsigned char kTailMask[32] = {
+          0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+          0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF};
+      const std::size_t seen = 16 - (size - i);
+      const __m128i block = _mm_loadu_si128(reinterpret_cast<const __m128i*>(bytes + size - 16));
+      if ((special(block) >> seen) != 0) {
+        flush();
+        return valid_name_bytes(bytes, i, size, slashes) && depth_ok(slashes, max_depth) ? slashes + 1 : 0;
+      }
+      const __m128i fresh = _mm_loadu_si128(reinterpret_cast<const __m128i*>(kTailMask + 16 - seen));
+      counts = _mm_sub_epi8(counts, _mm_and_si128(_mm_cmpeq_epi8(block, slash), fresh));
+    }
+    flush();
+    return depth_ok(slashes, max_depth) ? slashes + 1 : 0;
+  }
+#endif
+  for (; i + 8 <= size; i += 8) {
+    std::uint64_t word;
+    std::memcpy(&word, bytes + i, 8);
+    if (word & (kOnes * 0x80)) break;  // non-ASCII: the byte loop below checks UTF-8
+    const std::uint64_t bad =
+        zero_bytes(word) | zero_bytes(word ^ (kOnes * '+')) | zero_bytes(word ^ (kOnes * '#'));
+    if (bad) return 0;
+    // One bit (0x80) per separator byte: gather them into the top byte to count them.
+    slashes += static_cast<std::size_t>(((zero_bytes(word ^ (kOnes * '/')) >> 7) * kOnes) >> 56);
+  }
+  return valid_name_bytes(bytes, i, size, slashes) && depth_ok(slashes, max_depth) ? slashes + 1 : 0;
+}
+
+bool valid_name(std::string_view topic, std::size_t max_depth) noexcept {
+  return name_levels(topic, max_depth) != 0;
+}
+
+// Byte equality of short runs, inline: a call to memcmp costs more than most comparisons.
+inline bool same_bytes(const char* a, const char* b, std::size_t n) noexcept {
+#if defined(__SSE2__)
+  if (n >= 16) {
+    auto equal16 = [](const char* x, const char* y) {
+      const __m128i vx = _mm_loadu_si128(reinterpret_cast<const __m128i*>(x));
+      const __m128i vy = _mm_loadu_si128(reinterpret_cast<const __m128i*>(y));
+      return _mm_movemask_epi8(_mm_cmpeq_epi8(vx, vy)) == 0xFFFF;
+    };
+    std::size_t i = 0;
+    for (; i + 16 <= n; i += 16) {
+      if (!equal16(a + i, b + i)) return false;
+    }
+    return i == n || equal16(a + n - 16, b + n - 16);  // the tail, overlapping
+  }
+#endif
+  if (n >= 8) {
+    std::uint64_t x, y;
+    std::size_t i = 0;
+    for (; i + 8 <= n; i += 8) {
+      std::memcpy(&x, a + i, 8);
+      std::memcpy(&y, b + i, 8);
+      if (x != y) return false;
+    }
+    if (i == n) return true;
+    std::memcpy(&x, a + n - 8, 8);
+    std::memcpy(&y, b + n - 8, 8);
+    return x == y;
+  }
+  if (n >= 4) {
+    std::uint32_t x, y, z, w;
+    std::memcpy(&x, a, 4);
+    std::memcpy(&y, b, 4);
+    std::memcpy(&z, a + n - 4, 4);
+    std::memcpy(&w, b + n - 4, 4);
+    return x == y && z == w;
+  }
+  for (std::size_t i = 0; i < n; ++i) {
+    if (a[i] != b[i]) return false;
+  }
+  return true;
 }
 
 // Filter syntax for the whole string, ignoring the $share rules.
@@ -205,6 +315,9 @@ bool match_levels(std::string_view filter, std::string_view topic) noexcept {
 bool cover_levels(std::string_view acl, std::string_view sub) noexcept {
   Levels a(acl), s(sub);
   bool sub_done = false;
+  // Whether the levels of `sub` read so far can only form the empty string, which is no
+  // topic: then a '#' in sub cannot match zero levels ("#" matches what "+/#" matches).
+  bool empty_parent = true;
   for (bool first = true;; first = false) {
     if (a.done()) return sub_done;
     const std::string_view al = a.next();
@@ -215,8 +328,13 @@ bool cover_levels(std::string_view acl, std::string_view sub) noexcept {
     // first level is a literal starting with '$' ("#" does not cover "$SYS/#").
     if (first && is_wildcard(al) && !is_wildcard(sl) && sl.starts_with('$')) return false;
     if (al == "#") return true;
-    if (sl == "#") return false;  // "#" in sub matches topics of any length; only "#" covers that
-    if (al == "+") continue;      // one level: literal or '+' in sub
+    if (sl == "#") {
+      // '#' in sub matches any number of levels, which only '#' covers; when it cannot match
+      // zero levels, "+/#" covers it too.
+      return empty_parent && al == "+" && !a.done() && a.next() == "#";
+    }
+    empty_parent = first && sl.empty();
+    if (al == "+") continue;  // one level: literal or '+' in sub
     if (sl == "+" || sl != al) return false;
   }
 }
@@ -275,6 +393,7 @@ CompiledFilter::CompiledFilter(std::string_view filter, std::size_t max_depth)
   Levels levels(pattern_);
   while (!levels.done()) {
     const std::string_view level = levels.next();
+    ++levels_;
     const std::size_t level_start = position;
     position += level.size() + 1;  // past the separator (or one past the end)
     if (level == "+") {
@@ -282,6 +401,7 @@ CompiledFilter::CompiledFilter(std::string_view filter, std::size_t max_depth)
       steps_.push_back({Op::plus, 0, 0});
       literal_start = level_start + 1;  // the separator after '+' starts the next literal
     } else if (level == "#") {
+      ends_with_hash_ = true;
       if (level_start == 0) {
         steps_.push_back({Op::hash_all, 0, 0});
       } else {
@@ -296,8 +416,11 @@ CompiledFilter::CompiledFilter(std::string_view filter, std::size_t max_depth)
 }
 
 Answer CompiledFilter::matches(std::string_view topic) const noexcept {
-  if (!valid_name(topic, max_depth_)) return Answer::invalid;
+  const std::size_t levels = name_levels(topic, max_depth_);
+  if (levels == 0) return Answer::invalid;
   if (wildcard_first_ && topic.front() == '$') return Answer::no;
+  // Validation counted the levels: most topics of other shapes fail here, at no cost.
+  if (ends_with_hash_ ? levels + 1 < levels_ : levels != levels_) return Answer::no;
   const char* text = topic.data();
   const std::size_t size = topic.size();
   const char* pattern = pattern_.data();
@@ -305,7 +428,7 @@ Answer CompiledFilter::matches(std::string_view topic) const noexcept {
   for (const Step& step : steps_) {
     switch (step.op) {
       case Op::literal:
-        if (size - pos < step.length || std::memcmp(text + pos, pattern + step.offset, step.length) != 0) {
+        if (size - pos < step.length || !same_bytes(text + pos, pattern + step.offset, step.length)) {
           return Answer::no;
         }
         pos += step.length;
@@ -383,11 +506,11 @@ std::uint32_t FilterSet::child_literal(std::uint32_t node, std::string_view word
   return (it != literals.end() && it->first == word) ? it->second : 0;
 }
 
-// One walk serves both questions: a topic's levels are literals, and a subscription's '+'
-// and '#' levels are covered only by '+' (or '#') and '#' in a pattern. Each trie node sits at
+// One walk serves both questions: a topic's levels are literals (topics have no '+' or '#'),
+// and a subscription's '+' and '#' levels are covered only by '+' (or '#') and '#'. Each trie node sits at
 // one depth and is reached by one path, so the walk visits every node at most once.
 bool FilterSet::walk(std::uint32_t node, std::string_view rest, bool at_end, bool first,
-                     bool cover) const noexcept {
+                     bool empty_parent) const noexcept {
   const Node& here = nodes_[node];
   if (at_end) return here.terminal || here.hash;  // '#' includes the parent level
   const std::size_t slash = rest.find('/');
@@ -397,18 +520,25 @@ bool FilterSet::walk(std::uint32_t node, std::string_view rest, bool at_end, boo
   // Wildcards in the first level of a pattern never match (or cover) a '$' level.
   const bool dollar = first && level.starts_with('$');
   if (here.hash && !dollar) return true;
-  if (cover && level == "#") return false;
-  if (cover && level == "+") return here.plus != 0 && walk(here.plus, next, next_end, false, cover);
+  if (level == "#") {
+    // Only a pattern's '#' covers a subscription's '#', or "+/#" where the '#' cannot match
+    // zero levels because they would form the empty topic (see cover_levels).
+    return empty_parent && here.plus != 0 && nodes_[here.plus].hash;
+  }
+  const bool next_empty_parent = first && level.empty();
+  if (level == "+") {
+    return here.plus != 0 && walk(here.plus, next, next_end, false, next_empty_parent);
+  }
   if (!here.literals.empty()) {
     const std::uint32_t child = child_literal(node, level);
-    if (child != 0 && walk(child, next, next_end, false, cover)) return true;
+    if (child != 0 && walk(child, next, next_end, false, next_empty_parent)) return true;
   }
-  return here.plus != 0 && !dollar && walk(here.plus, next, next_end, false, cover);
+  return here.plus != 0 && !dollar && walk(here.plus, next, next_end, false, next_empty_parent);
 }
 
 bool FilterSet::any_matches(std::string_view topic) const noexcept {
   if (nodes_.empty()) return false;
-  return walk(0, topic, false, true, false);
+  return walk(0, topic, false, true, true);
 }
 
 bool FilterSet::any_covers(std::string_view filter) const noexcept {

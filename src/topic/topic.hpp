@@ -43,8 +43,8 @@ Answer matches(std::string_view filter, std::string_view topic,
 
 // Strict coverage: yes when every topic that sub_filter matches is matched by acl_filter.
 // Both are checked by their topic-selecting part (see split_shared). The depth limit applies
-// to validation only: coverage is decided over topics of any depth, which can only err
-// towards "no".
+// to validation only: coverage is decided over topics of any depth (which differs only at
+// max_depth 1, where "+" would cover "#"; the answer stays "no").
 Answer covers(std::string_view acl_filter, std::string_view sub_filter,
               std::size_t max_depth = kDefaultMaxDepth) noexcept;
 
@@ -71,6 +71,8 @@ class CompiledFilter {
   std::string text_;     // the filter as given
   std::string pattern_;  // the topic-selecting part
   std::vector<Step> steps_;
+  std::size_t levels_ = 0;       // levels of pattern_, the '#' included
+  bool ends_with_hash_ = false;
   bool wildcard_first_ = false;
   std::size_t max_depth_;
 };
@@ -102,7 +104,7 @@ class FilterSet {
   };
   std::uint32_t child_literal(std::uint32_t node, std::string_view word) const noexcept;
   bool walk(std::uint32_t node, std::string_view rest, bool at_end, bool first,
-            bool cover) const noexcept;
+            bool empty_parent) const noexcept;
   std::vector<Node> nodes_;
   std::size_t count_ = 0;
 };

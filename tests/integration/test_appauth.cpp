@@ -92,6 +92,58 @@ int refused_port() {
   return ntohs(address.sin_port);
 }
 
+// A one-shot HTTP peer on a raw socket, for answers the harness's app server cannot give
+// (a body without Content-Length): it records the request bytes, sends `answer`, then
+// holds the connection open for `hold` so that only the client can end the transfer.
+class RawPeer {
+ public:
+  RawPeer(std::string answer, std::chrono::milliseconds hold) {
+    listener_ = ::socket(AF_INET, SOCK_STREAM, 0);
+    REQUIRE(listener_ >= 0);
+    sockaddr_in address{};
+    address.sin_family = AF_INET;
+    address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    REQUIRE(::bind(listener_, reinterpret_cast<sockaddr*>(&address), sizeof address) == 0);
+    REQUIRE(::listen(listener_, 1) == 0);
+    socklen_t length = sizeof address;
+    REQUIRE(::getsockname(listener_, reinterpret_cast<sockaddr*>(&address), &length) == 0);
+    port_ = ntohs(address.sin_port);
+    thread_ = std::thread([this, answer = std::move(answer), hold] {
+      const int fd = ::accept(listener_, nullptr, nullptr);
+      if (fd < 0) return;
+      char buffer[4096];
+      while (request_.find("\r\n\r\n") == std::string::npos) {
+        const ssize_t got = ::recv(fd, buffer, sizeof buffer, 0);
+        if (got <= 0) break;
+        request_.append(buffer, static_cast<size_t>(got));
+      }
+      ::send(fd, answer.data(), answer.size(), MSG_NOSIGNAL);
+      // Waits for the client to hang up (recv returns 0) or for `hold` to pass.
+      timeval timeout{static_cast<time_t>(hold.count() / 1000), static_cast<suseconds_t>(hold.count() % 1000 * 1000)};
+      ::setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &timeout, sizeof timeout);
+      while (::recv(fd, buffer, sizeof buffer, 0) > 0) {
+      }
+      ::close(fd);
+    });
+  }
+  ~RawPeer() {
+    ::shutdown(listener_, SHUT_RDWR);
+    thread_.join();
+    ::close(listener_);
+  }
+  RawPeer(const RawPeer&) = delete;
+  RawPeer& operator=(const RawPeer&) = delete;
+  std::string url() const { return "http://127.0.0.1:" + std::to_string(port_) + "/auth/check?app=1"; }
+  // Valid once the client call returned.
+  const std::string& request() const { return request_; }
+
+ private:
+  int listener_ = -1;
+  int port_ = 0;
+  std::string request_;
+  std::thread thread_;
+};
+
 }  // namespace
 
 TEST_CASE("a valid token gives the app's user ID") {
@@ -181,6 +233,41 @@ TEST_CASE("a small body limit is enforced on an otherwise valid answer") {
   options.max_body_bytes = 64;
   AppAuthClient roomy(options);
   CHECK(roomy.check("user:alice").user_id == "alice");
+}
+
+TEST_CASE("a streamed body over the limit aborts the transfer at once") {
+  // 70 KiB in chunks with no Content-Length, then the peer stalls: only an abort by the
+  // client can end the call before the 4 s timeout.
+  std::string answer = "HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nTransfer-Encoding: chunked\r\n\r\n";
+  const std::string chunk(1024, 'x');
+  for (int i = 0; i < 70; ++i) answer += "400\r\n" + chunk + "\r\n";
+  RawPeer peer(answer, std::chrono::milliseconds(4000));
+  AppAuthOptions options;
+  options.endpoint = peer.url();
+  options.total_timeout_ms = 4000;
+  AppAuthClient client(options);
+  const auto start = std::chrono::steady_clock::now();
+  const auto error = error_of([&] { client.check("user:stream"); });
+  CHECK(error.status() == WAVE_ERR_UPSTREAM);
+  CHECK(std::string(error.what()).find("larger than 65536 bytes") != std::string::npos);
+  CHECK(std::chrono::steady_clock::now() - start < std::chrono::milliseconds(2000));
+}
+
+TEST_CASE("the request on the wire: GET, the token header, no body, no Expect") {
+  RawPeer peer("HTTP/1.1 200 OK\r\nContent-Length: 17\r\n\r\n{\"userID\":\"wire\"}", std::chrono::milliseconds(100));
+  AppAuthOptions options;
+  options.endpoint = peer.url();
+  AppAuthClient client(options);
+  const auto answer = client.check("abc.DEF-123_~+/=");
+  CHECK(answer.user_id == "wire");
+  const std::string& request = peer.request();
+  CHECK(request.starts_with("GET /auth/check?app=1 HTTP/1.1\r\n"));
+  CHECK(request.find("\r\ntoken: abc.DEF-123_~+/=\r\n") != std::string::npos);
+  CHECK(request.ends_with("\r\n\r\n"));  // headers only: nothing after them
+  for (const char* absent : {"Content-Length", "Content-Type", "Transfer-Encoding", "Expect"}) {
+    CAPTURE(absent);
+    CHECK(request.find(absent) == std::string::npos);
+  }
 }
 
 TEST_CASE("an endpoint that cannot be reached is unavailable") {

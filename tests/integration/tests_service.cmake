@@ -1,1 +1,17 @@
-# (tests being written)
+# The Wave service on the real servers (Redis, FerretDB/MongoDB, the app endpoint): flows,
+# concurrency, rotation, revoke, groups; and faults with private servers it stops itself.
+set(WAVE_SERVICE_IT_COMPONENTS service config token crypto topic acl appauth redis mongo common)
+wave_add_test(service
+  SOURCES test_service.cpp
+  COMPONENTS ${WAVE_SERVICE_IT_COMPONENTS}
+  LIBS ${WAVE_MONGOC_TARGET} CURL::libcurl Threads::Threads
+  LABELS integration
+  FIXTURES redis mongo app
+  TIMEOUT 600)
+wave_add_test(service_faults
+  SOURCES test_service_faults.cpp
+  COMPONENTS ${WAVE_SERVICE_IT_COMPONENTS}
+  LIBS ${WAVE_MONGOC_TARGET} CURL::libcurl Threads::Threads
+  LABELS integration
+  FIXTURES redis mongo app
+  TIMEOUT 600)

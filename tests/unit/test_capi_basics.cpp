@@ -26,7 +26,7 @@ TEST_SUITE("capi") {
     for (int s = 0; s <= WAVE_ERR_BACKEND; ++s) names.insert(wave_status_str(static_cast<wave_status>(s)));
     CHECK(names.size() == static_cast<size_t>(WAVE_ERR_BACKEND) + 1);
     CHECK(names.count("WAVE_ERR_UNKNOWN") == 0);
-    CHECK(std::string(wave_status_str(static_cast<wave_status>(9999))) == "WAVE_ERR_UNKNOWN");
+    CHECK(std::string(wave_status_str(static_cast<wave_status>(15))) == "WAVE_ERR_UNKNOWN");
   }
 
   TEST_CASE("status values are fixed forever") {
@@ -99,7 +99,7 @@ TEST_SUITE("capi") {
     CHECK(wave_mqtt_password(bytes(long_token.c_str()), long_token.size(), WAVE_PASSWORD_TOKEN, password, &length) ==
           WAVE_ERR_INVALID_ARGUMENT);
     CHECK(password[0] == '\0');
-    CHECK(wave_mqtt_password(bytes("abc"), 3, static_cast<wave_password_scheme>(7), password, &length) ==
+    CHECK(wave_mqtt_password(bytes("abc"), 3, static_cast<wave_password_scheme>(3), password, &length) ==
           WAVE_ERR_INVALID_ARGUMENT);
 
     wave_password_scheme scheme = WAVE_PASSWORD_AUTO;
@@ -107,7 +107,7 @@ TEST_SUITE("capi") {
     CHECK(scheme == WAVE_PASSWORD_SHA256);
     CHECK(wave_password_scheme_parse("md5", &scheme) == WAVE_ERR_INVALID_ARGUMENT);
     CHECK(std::string(wave_password_scheme_name(WAVE_PASSWORD_TOKEN)) == "token");
-    CHECK(wave_password_scheme_name(static_cast<wave_password_scheme>(42)) == nullptr);
+    CHECK(wave_password_scheme_name(static_cast<wave_password_scheme>(3)) == nullptr);
   }
 
   TEST_CASE("global init is reference-counted") {

@@ -1,1 +1,20 @@
-# (tests being written)
+# The Wave service's in-memory stores and bounded cache (no servers: label unit), and the
+# service over those stores against the REAL app endpoint (fixture app: label integration).
+set(WAVE_SERVICE_TEST_COMPONENTS service config token crypto topic acl appauth redis mongo common)
+wave_add_test(service_stores
+  SOURCES test_service_stores.cpp
+  COMPONENTS ${WAVE_SERVICE_TEST_COMPONENTS}
+  LIBS Threads::Threads
+  LABELS unit)
+wave_add_test(service_memory
+  SOURCES test_service_memory.cpp
+  COMPONENTS ${WAVE_SERVICE_TEST_COMPONENTS}
+  LIBS CURL::libcurl Threads::Threads
+  LABELS integration
+  FIXTURES app)
+# The C API of the service through the real shared library (in-memory stores, real app).
+wave_add_test(service_capi
+  SOURCES test_service_capi.cpp
+  LIBS wave::wave CURL::libcurl
+  LABELS integration
+  FIXTURES app)

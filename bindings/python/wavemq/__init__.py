@@ -51,6 +51,10 @@ class _Handle:
 
     @property
     def _as_parameter_(self):
+        return self._live()
+
+    def _live(self):
+        """The C pointer; ValueError once closed (never a dangling pointer into C)."""
         if not self._pointer:
             raise ValueError(f"{type(self).__name__} is closed")
         return self._pointer
@@ -95,13 +99,13 @@ class Config(_Handle):
     def to_json(self):
         """The effective configuration as a JSON string (URI passwords redacted)."""
         out = ctypes.c_void_p()
-        lib.wave_config_to_json(self, ctypes.byref(out))
+        lib.wave_config_to_json(self._live(), ctypes.byref(out))
         return take_string(out.value)
 
     def check_token(self, token):
         """None when `token` is well-formed; raises InvalidToken with the reason otherwise."""
         data = _bytes(token, "token")
-        status = lib.wave_token_check(self, data, len(data))
+        status = lib.wave_token_check(self._live(), data, len(data))
         if status != 0:
             raise errors.from_status(status, lib.wave_last_error_message().decode("utf-8", "replace"))
 
@@ -188,4 +192,4 @@ class Filter(_Handle):
 
     def matches(self, topic):
         data = _text(topic, "topic")
-        return _tristate(lib.wave_filter_matches(self, data, len(data)), "topic")
+        return _tristate(lib.wave_filter_matches(self._live(), data, len(data)), "topic")

@@ -1,0 +1,377 @@
+// The Wave service over its in-memory stores (the embedded mode), against the REAL app
+// endpoint of the test harness (fixture `app`): login, sessions and their expiry,
+// rotation, revoke, groups and the broker-side checks.  The same flows run against Redis
+// and MongoDB in tests/integration/test_service*.cpp.
+#include <doctest/doctest.h>
+
+#include <memory>
+#include <mutex>
+#include <set>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "acl/acl.hpp"
+#include "common/error.hpp"
+#include "crypto/password.hpp"
+#include "crypto/uuid.hpp"
+#include "integration/test_service_support.hpp"
+#include "service/memory_stores.hpp"
+#include "service/service.hpp"
+
+namespace {
+
+using wave_test::status_of;
+using Clock = wave::MemorySessionStore::Clock;
+using Fields = std::map<std::string, std::string>;
+
+struct FakeClock {
+  std::mutex mutex;
+  Clock::time_point now = Clock::now();
+  void advance(std::chrono::seconds by) {
+    std::lock_guard lock(mutex);
+    now += by;
+  }
+  Clock::time_point read() {
+    std::lock_guard lock(mutex);
+    return now;
+  }
+};
+
+// A service over in-memory stores whose session clock the test moves.
+struct Rig {
+  std::string app = wave_test::fixture_uri("app");
+  FakeClock clock;
+  std::shared_ptr<wave::MemorySessionStore> sessions =
+      std::make_shared<wave::MemorySessionStore>([this] { return clock.read(); });
+  std::shared_ptr<wave::MemoryDirectoryStore> directory = std::make_shared<wave::MemoryDirectoryStore>();
+  std::unique_ptr<wave::Service> service;
+
+  explicit Rig(std::map<std::string, std::string> fields = {}) {
+    fields.try_emplace("storage", wave_test::quoted("memory"));
+    fields.try_emplace("sessionTTLSeconds", "600");
+    service = std::make_unique<wave::Service>(wave_test::service_config(app, fields), sessions, directory);
+  }
+};
+
+// An app user of this test run only (the app server is shared with other tests).
+std::string user(const char* name) { return wave_test::unique_name(name); }
+std::string token_of(const std::string& app_user, const char* tag = "t1") { return "user:" + app_user + ":" + tag; }
+
+}  // namespace
+
+TEST_SUITE("service.memory") {
+  TEST_CASE("login: credentials, the ACL document, and a warm login asks nobody") {
+    Rig rig;
+    const std::string alice = user("alice");
+    const std::string token = token_of(alice);
+    const auto credentials = rig.service->login(token);
+    CHECK(wave::acl::is_valid_user_id(credentials.internal_id));
+    CHECK(credentials.client_id == credentials.internal_id);
+    CHECK(credentials.username == credentials.internal_id);
+    CHECK(credentials.password == token);  // scheme auto, a short token
+    CHECK(credentials.app_user_id == alice);
+    const auto own = wave::acl::private_patterns(credentials.internal_id);
+    CHECK(credentials.publish_acl == own.publish);
+    CHECK(credentials.subscribe_acl == own.subscribe);
+    CHECK(credentials.groups.empty());
+    CHECK(wave_test::app_calls_for(rig.app, token) == 1);
+
+    const auto doc = rig.directory->find_acl(credentials.internal_id);
+    REQUIRE(doc);
+    CHECK(doc->passhash.rfind("$2a$04$", 0) == 0);
+    CHECK(doc->app_user_id == alice);
+    CHECK(wave_test::python_bcrypt_verifies(token, doc->passhash));
+
+    const auto before = rig.service->stats();
+    for (int i = 0; i < 5; ++i) CHECK(rig.service->login(token).internal_id == credentials.internal_id);
+    const auto after = rig.service->stats();
+    CHECK(after.bcrypt_hashes == before.bcrypt_hashes);  // never on a repeat login
+    CHECK(after.app_checks == before.app_checks);
+    CHECK(after.warm_logins == before.warm_logins + 5);
+    CHECK(wave_test::app_calls_for(rig.app, token) == 1);
+    CHECK(rig.directory->find_acl(credentials.internal_id)->passhash == doc->passhash);
+  }
+
+  TEST_CASE("malformed tokens never reach the app; app refusals and faults never grant") {
+    Rig rig(Fields{{"httpTimeoutMs", "700"}, {"httpConnectTimeoutMs", "500"}});
+    const auto checks = rig.service->stats().app_checks;
+    CHECK(status_of([&] { rig.service->login(""); }) == WAVE_ERR_INVALID_TOKEN);
+    CHECK(status_of([&] { rig.service->login("has space"); }) == WAVE_ERR_INVALID_TOKEN);
+    CHECK(status_of([&] { rig.service->login(std::string(201, 'a')); }) == WAVE_ERR_INVALID_TOKEN);
+    CHECK(status_of([&] { rig.service->login(std::string("a\0b", 3)); }) == WAVE_ERR_INVALID_TOKEN);
+    CHECK(rig.service->stats().app_checks == checks);
+
+    const std::string tag = wave_test::unique_name("f");
+    CHECK(status_of([&] { rig.service->login("invalid" + tag); }) == WAVE_ERR_INVALID_TOKEN);
+    CHECK(status_of([&] { rig.service->login("unauthorized" + tag); }) == WAVE_ERR_INVALID_TOKEN);
+    CHECK(status_of([&] { rig.service->login("error500" + tag); }) == WAVE_ERR_UPSTREAM);
+    CHECK(status_of([&] { rig.service->login("garbage" + tag); }) == WAVE_ERR_UPSTREAM);
+    CHECK(status_of([&] { rig.service->login("emptyid" + tag); }) == WAVE_ERR_UPSTREAM);
+    CHECK(status_of([&] { rig.service->login("oversize" + tag); }) == WAVE_ERR_UPSTREAM);
+    CHECK(status_of([&] { rig.service->login("slow1500:" + user("slowpoke")); }) == WAVE_ERR_TIMEOUT);
+    // The messages never carry the token.
+    const std::string secret = "error500" + tag + "secret";
+    CHECK(wave_test::message_of([&] { rig.service->login(secret); }).find(secret) == std::string::npos);
+    // Nothing was mapped for any of them.
+    CHECK_FALSE(rig.sessions->find_session("error500" + tag));
+    CHECK_FALSE(rig.sessions->find_session("garbage" + tag));
+  }
+
+  TEST_CASE("a session lasts the TTL from the app's answer: then the app is asked again") {
+    Rig rig(Fields{{"sessionTTLSeconds", "60"}, {"credentialCacheSize", "0"}});
+    const std::string bob = user("bob");
+    const std::string token = token_of(bob);
+    const auto first = rig.service->login(token);
+    wave_test::app_control(rig.app, "revoke", token);  // the app stops accepting it
+    rig.clock.advance(std::chrono::seconds(59));
+    CHECK(rig.service->login(token).internal_id == first.internal_id);  // still inside the TTL
+    CHECK(rig.service->authorize_register(first.internal_id, first.internal_id, token).granted);
+    rig.clock.advance(std::chrono::seconds(1));  // warm logins did not extend it
+    CHECK(status_of([&] { rig.service->login(token); }) == WAVE_ERR_INVALID_TOKEN);
+    const auto decision = rig.service->authorize_register(first.internal_id, first.internal_id, token);
+    CHECK_FALSE(decision.granted);
+    CHECK(wave_test::app_calls_for(rig.app, token) == 3);  // first login, re-login, register fallback
+  }
+
+  TEST_CASE("an expired session of a token the app still accepts is renewed without bcrypt") {
+    Rig rig(Fields{{"sessionTTLSeconds", "60"}, {"credentialCacheSize", "0"}});
+    const std::string token = token_of(user("renew"));
+    const auto first = rig.service->login(token);
+    rig.clock.advance(std::chrono::seconds(61));
+    const auto bcrypts = rig.service->stats().bcrypt_hashes;
+    // The broker's check falls back to the app (the password is the token) and renews it.
+    CHECK(rig.service->authorize_register(first.internal_id, first.internal_id, token).granted);
+    CHECK(rig.service->stats().register_fallbacks == 1);
+    CHECK(rig.service->login(token).internal_id == first.internal_id);
+    CHECK(rig.service->stats().bcrypt_hashes == bcrypts);
+  }
+
+  TEST_CASE("rotation: same internal ID, the old token refused on every path") {
+    Rig rig;
+    const std::string carol = user("carol");
+    const std::string old_token = token_of(carol, "old");
+    const std::string new_token = token_of(carol, "new");
+    const auto before = rig.service->login(old_token);
+    CHECK(rig.service->authorize_register(before.internal_id, before.internal_id, old_token).granted);  // cached
+    wave_test::app_control(rig.app, "revoke", old_token);  // the app rotated the token
+    const auto after = rig.service->login(new_token);
+    CHECK(after.internal_id == before.internal_id);
+    CHECK(status_of([&] { rig.service->login(old_token); }) == WAVE_ERR_INVALID_TOKEN);
+    CHECK_FALSE(rig.service->authorize_register(after.internal_id, after.internal_id, old_token).granted);
+    CHECK(rig.service->authorize_register(after.internal_id, after.internal_id, new_token).granted);
+    const auto doc = rig.directory->find_acl(after.internal_id);
+    CHECK_FALSE(wave_test::python_bcrypt_verifies(old_token, doc->passhash));
+    CHECK(wave_test::python_bcrypt_verifies(new_token, doc->passhash));
+  }
+
+  TEST_CASE("revoke: immediate on every path; then nothing to revoke; a new login works") {
+    Rig rig;
+    const std::string token = token_of(user("dora"));
+    const auto credentials = rig.service->login(token);
+    const std::string me = credentials.internal_id;
+    const std::string topic = "conversations/private/" + me + "/" + wave::uuid_v4();
+    CHECK(rig.service->authorize_register(me, me, token).granted);
+    CHECK(rig.service->authorize_publish(me, topic).granted);
+
+    const auto outcome = rig.service->revoke(token);
+    CHECK(outcome.internal_id == me);
+    CHECK(outcome.session_ended);
+    CHECK(outcome.passhash_replaced);
+    CHECK_FALSE(rig.service->authorize_register(me, me, token).granted);
+    CHECK_FALSE(rig.service->authorize_publish(me, topic).granted);
+    CHECK_FALSE(rig.service->authorize_subscribe(me, {"conversations/private/+/" + me})[0].granted);
+    const auto doc = rig.directory->find_acl(me);
+    CHECK(doc->passhash.rfind("$2a$04$", 0) == 0);
+    CHECK_FALSE(wave_test::python_bcrypt_verifies(token, doc->passhash));
+    CHECK(status_of([&] { rig.service->revoke(token); }) == WAVE_ERR_NOT_FOUND);
+
+    // The app still accepts the token: logging in again is a new session and credential.
+    const auto again = rig.service->login(token);
+    CHECK(again.internal_id == me);
+    CHECK(wave_test::python_bcrypt_verifies(token, rig.directory->find_acl(me)->passhash));
+    CHECK(rig.service->authorize_register(me, me, token).granted);
+    CHECK(rig.service->authorize_publish(me, topic).granted);
+  }
+
+  TEST_CASE("revoke of a token without a session: the app says whose it is") {
+    Rig rig(Fields{{"sessionTTLSeconds", "60"}});
+    const std::string token = token_of(user("eve"));
+    const auto credentials = rig.service->login(token);
+    rig.clock.advance(std::chrono::seconds(61));  // the session expired
+    const auto outcome = rig.service->revoke(token);
+    CHECK_FALSE(outcome.session_ended);
+    CHECK(outcome.passhash_replaced);  // recognised by the passhash (bcrypt: not a hot path)
+    CHECK(outcome.internal_id == credentials.internal_id);
+    CHECK(status_of([&] { rig.service->revoke("invalid" + wave_test::unique_name("r")); }) == WAVE_ERR_INVALID_TOKEN);
+    CHECK(status_of([&] { rig.service->revoke(token_of(user("never"))); }) == WAVE_ERR_NOT_FOUND);
+  }
+
+  TEST_CASE("authorize_register: the identity rules and every password scheme") {
+    for (const char* scheme : {"auto", "token", "sha256"}) {
+      CAPTURE(scheme);
+      Rig rig(Fields{{"mqttPasswordScheme", wave_test::quoted(scheme)}});
+      const std::string token = token_of(user("frank"));
+      const auto c = rig.service->login(token);
+      if (std::string(scheme) == "sha256") CHECK(c.password != token);
+      CHECK(c.password == wave::mqtt_password(token, std::string(scheme) == "sha256" ? wave::PasswordScheme::sha256
+                                                                                    : wave::PasswordScheme::token));
+      CHECK(rig.service->authorize_register(c.client_id, c.username, c.password).granted);
+      CHECK(rig.service->authorize_register(c.client_id, c.username, c.password).granted);  // cached
+      CHECK_FALSE(rig.service->authorize_register(c.client_id, c.username, c.password + "x").granted);
+      CHECK_FALSE(rig.service->authorize_register(wave::uuid_v4(), c.username, c.password).granted);
+      CHECK_FALSE(rig.service->authorize_register("+", "+", c.password).granted);
+      CHECK_FALSE(rig.service->authorize_register(c.client_id, c.username, "").granted);
+      const std::string stranger = wave::uuid_v4();
+      CHECK_FALSE(rig.service->authorize_register(stranger, stranger, c.password).granted);
+    }
+  }
+
+  TEST_CASE("authorize_publish and authorize_subscribe follow the ACL document") {
+    Rig rig;
+    const auto a = rig.service->login(token_of(user("gina")));
+    const auto b = rig.service->login(token_of(user("hank")));
+    const std::string me = a.internal_id;
+    CHECK(rig.service->authorize_publish(me, "conversations/private/" + me + "/" + b.internal_id).granted);
+    CHECK_FALSE(rig.service->authorize_publish(me, "conversations/private/" + b.internal_id + "/" + me).granted);
+    CHECK_FALSE(rig.service->authorize_publish(me, "conversations/private/" + me + "/+").granted);
+    CHECK_FALSE(rig.service->authorize_publish(me, "conversations/private/" + me + "/x/y").granted);
+    const auto decisions = rig.service->authorize_subscribe(
+        me, {"conversations/private/+/" + me, "conversations/private/" + b.internal_id + "/" + me,
+             "conversations/private/+/+", "conversations/private/#", "$share/g/conversations/private/+/" + me, "#"});
+    REQUIRE(decisions.size() == 6);
+    CHECK(decisions[0].granted);
+    CHECK(decisions[1].granted);
+    CHECK_FALSE(decisions[2].granted);
+    CHECK_FALSE(decisions[3].granted);
+    CHECK(decisions[4].granted);
+    CHECK_FALSE(decisions[5].granted);
+    const std::string stranger = wave::uuid_v4();
+    CHECK_FALSE(rig.service->authorize_publish(stranger, "conversations/private/" + stranger + "/x").granted);
+    CHECK_FALSE(rig.service->authorize_publish("#", "a").granted);
+    CHECK(rig.service->authorize_subscribe(stranger, {"a", "b"}).size() == 2);
+  }
+
+  TEST_CASE("resolve: known and unknown app users, for a caller with a valid token only") {
+    Rig rig;
+    const std::string ivy = user("ivy");
+    const std::string jay = user("jay");
+    const auto i = rig.service->login(token_of(ivy));
+    const auto resolved = rig.service->resolve(token_of(ivy), {jay, ivy, "nobody-" + ivy});
+    REQUIRE(resolved.size() == 3);
+    CHECK_FALSE(resolved[0].internal_id);
+    CHECK(resolved[1].internal_id == std::optional<std::string>(i.internal_id));
+    CHECK(resolved[2].app_user_id == "nobody-" + ivy);
+    CHECK_FALSE(resolved[2].internal_id);
+    CHECK(status_of([&] { rig.service->resolve("invalid-x", {ivy}); }) == WAVE_ERR_INVALID_TOKEN);
+    CHECK(status_of([&] { rig.service->resolve(token_of(ivy), {""}); }) == WAVE_ERR_INVALID_ARGUMENT);
+    CHECK(status_of([&] { rig.service->resolve(token_of(ivy), std::vector<std::string>(1001, ivy)); }) ==
+          WAVE_ERR_INVALID_ARGUMENT);
+  }
+
+  TEST_CASE("groups: create, add, remove, leave, delete, list, members") {
+    Rig rig;
+    const std::string owner_app = user("kim");
+    const std::string member_app = user("lee");
+    const std::string late_app = user("max");
+    const std::string owner_token = token_of(owner_app);
+    const std::string member_token = token_of(member_app);
+    const std::string late_token = token_of(late_app);
+    const auto owner = rig.service->login(owner_token);
+    const auto member = rig.service->login(member_token);
+    const auto late = rig.service->login(late_token);
+
+    const auto created = rig.service->create_group(owner_token, "Team \xC3\xA9t\xC3\xA9", {member_app, "ghost-" + owner_app, member_app});
+    const std::string gid = created.group.id;
+    CHECK(wave::acl::is_valid_group_id(gid));
+    CHECK(created.group.owner == owner.internal_id);
+    CHECK(created.group.members == std::vector<std::string>{owner.internal_id, member.internal_id});
+    CHECK(created.unknown_app_user_ids == std::vector<std::string>{"ghost-" + owner_app});
+    const std::string member_topic = "conversations/group/" + gid + "/" + member.internal_id;
+    CHECK(rig.service->authorize_publish(member.internal_id, member_topic).granted);
+    CHECK_FALSE(rig.service->authorize_publish(owner.internal_id, member_topic).granted);  // sender = topic
+    CHECK(rig.service->authorize_subscribe(owner.internal_id, {"conversations/group/" + gid + "/+"})[0].granted);
+    CHECK(rig.service->login(member_token).groups == std::vector<std::string>{gid});
+    const auto group_patterns = wave::acl::group_patterns(gid, member.internal_id);
+    const auto doc = rig.directory->find_acl(member.internal_id);
+    for (const auto& p : group_patterns.publish) CHECK(std::count(doc->publish_acl.begin(), doc->publish_acl.end(), p) == 1);
+    for (const auto& p : group_patterns.subscribe)
+      CHECK(std::count(doc->subscribe_acl.begin(), doc->subscribe_acl.end(), p) == 1);
+
+    // Owner-only operations.
+    CHECK(status_of([&] { rig.service->add_group_member(member_token, gid, late_app); }) == WAVE_ERR_DENIED);
+    CHECK(status_of([&] { rig.service->delete_group(member_token, gid); }) == WAVE_ERR_DENIED);
+    CHECK(status_of([&] { rig.service->remove_group_member(member_token, gid, owner_app); }) == WAVE_ERR_DENIED);
+    CHECK(status_of([&] { rig.service->group_members(late_token, gid); }) == WAVE_ERR_DENIED);
+    CHECK(status_of([&] { rig.service->add_group_member(owner_token, gid, "ghost-" + owner_app); }) ==
+          WAVE_ERR_NOT_FOUND);
+    CHECK(status_of([&] { rig.service->add_group_member(owner_token, wave::uuid_v4(), late_app); }) ==
+          WAVE_ERR_NOT_FOUND);
+    CHECK(status_of([&] { rig.service->add_group_member(owner_token, "a/b", late_app); }) ==
+          WAVE_ERR_INVALID_ARGUMENT);
+
+    CHECK(rig.service->add_group_member(owner_token, gid, late_app));
+    CHECK_FALSE(rig.service->add_group_member(owner_token, gid, late_app));  // idempotent
+    CHECK(rig.service->group_members(late_token, gid).members.size() == 3);
+    CHECK(rig.service->authorize_publish(late.internal_id, "conversations/group/" + gid + "/" + late.internal_id).granted);
+
+    CHECK(rig.service->remove_group_member(owner_token, gid, member_app));
+    CHECK_FALSE(rig.service->authorize_publish(member.internal_id, member_topic).granted);
+    CHECK(rig.service->list_groups(member_token).empty());
+    CHECK(status_of([&] { rig.service->leave_group(member_token, gid); }) == WAVE_ERR_NOT_FOUND);
+    CHECK(status_of([&] { rig.service->remove_group_member(owner_token, gid, owner_app); }) == WAVE_ERR_CONFLICT);
+    CHECK(status_of([&] { rig.service->leave_group(owner_token, gid); }) == WAVE_ERR_CONFLICT);
+
+    rig.service->leave_group(late_token, gid);
+    CHECK_FALSE(rig.service->authorize_publish(late.internal_id, "conversations/group/" + gid + "/" + late.internal_id).granted);
+    CHECK(rig.service->list_groups(owner_token).size() == 1);
+
+    rig.service->delete_group(owner_token, gid);
+    CHECK(rig.service->list_groups(owner_token).empty());
+    CHECK(status_of([&] { rig.service->group_members(owner_token, gid); }) == WAVE_ERR_NOT_FOUND);
+    for (const auto& id : {owner.internal_id, member.internal_id, late.internal_id}) {
+      const auto d = rig.directory->find_acl(id);
+      for (const auto& p : d->publish_acl) CHECK(p.find(gid) == std::string::npos);
+      for (const auto& p : d->subscribe_acl) CHECK(p.find(gid) == std::string::npos);
+    }
+    CHECK(status_of([&] { rig.service->create_group(owner_token, "", {}); }) == WAVE_ERR_INVALID_ARGUMENT);
+    CHECK(status_of([&] { rig.service->create_group(owner_token, "bad\nname", {}); }) == WAVE_ERR_INVALID_ARGUMENT);
+    CHECK(status_of([&] { rig.service->create_group(owner_token, "\xC3", {}); }) == WAVE_ERR_INVALID_ARGUMENT);
+  }
+
+  TEST_CASE("login repairs group patterns that an interrupted operation left behind") {
+    Rig rig;
+    const std::string token = token_of(user("nina"));
+    const auto me = rig.service->login(token);
+    const auto created = rig.service->create_group(token, "g", {});
+    const auto patterns = wave::acl::group_patterns(created.group.id, me.internal_id);
+    rig.directory->remove_patterns(me.internal_id, patterns.publish, patterns.subscribe);  // lost
+    const std::string stale_gid = wave::uuid_v4();
+    const auto stale = wave::acl::group_patterns(stale_gid, me.internal_id);
+    rig.directory->add_patterns(me.internal_id, stale.publish, stale.subscribe);  // left over
+    const auto again = rig.service->login(token);
+    for (const auto& p : patterns.publish) CHECK(std::count(again.publish_acl.begin(), again.publish_acl.end(), p) == 1);
+    for (const auto& p : stale.publish) CHECK(std::count(again.publish_acl.begin(), again.publish_acl.end(), p) == 0);
+    const auto doc = rig.directory->find_acl(me.internal_id);
+    CHECK(doc->publish_acl == again.publish_acl);
+    CHECK(doc->subscribe_acl == again.subscribe_acl);
+  }
+
+  TEST_CASE("64 parallel first logins of one user: one ID, one passhash computed") {
+    // The harness's app server (Python's http.server) has a listen backlog of 5: connects
+    // beyond it are retried by TCP after 1 s, 3 s...  Generous timeouts keep that from
+    // looking like an app outage.
+    Rig rig(Fields{{"httpConnectTimeoutMs", "15000"}, {"httpTimeoutMs", "30000"}});
+    const std::string token = token_of(user("olga"));
+    std::vector<std::string> ids(64);
+    std::vector<std::string> errors(64);
+    std::vector<std::thread> threads;
+    for (int i = 0; i < 64; ++i)
+      threads.emplace_back([&, i] { errors[i] = wave_test::message_of([&] { ids[i] = rig.service->login(token).internal_id; }); });
+    for (auto& t : threads) t.join();
+    for (const auto& error : errors) CHECK(error == "");
+    CHECK(std::set<std::string>(ids.begin(), ids.end()).size() == 1);
+    CHECK(rig.service->stats().bcrypt_hashes == 1);
+    CHECK(wave_test::python_bcrypt_verifies(token, rig.directory->find_acl(ids[0])->passhash));
+  }
+}

@@ -1,0 +1,281 @@
+// The in-memory stores (a product feature: Wave's embedded zero-setup mode) hold the same
+// contract as the Redis and MongoDB stores; and the service's bounded credential cache.
+#include <doctest/doctest.h>
+
+#include <algorithm>
+#include <atomic>
+#include <memory>
+#include <mutex>
+#include <set>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "acl/acl.hpp"
+#include "common/error.hpp"
+#include "crypto/uuid.hpp"
+#include "service/memory_stores.hpp"
+#include "service/user_cache.hpp"
+
+namespace {
+
+using Clock = wave::MemorySessionStore::Clock;
+
+// A clock the test moves by hand.
+struct FakeClock {
+  std::mutex mutex;
+  Clock::time_point now = Clock::now();
+  void advance(std::chrono::seconds by) {
+    std::lock_guard lock(mutex);
+    now += by;
+  }
+  Clock::time_point read() {
+    std::lock_guard lock(mutex);
+    return now;
+  }
+};
+
+wave::MapRequest request(const std::string& app, const std::string& internal, const std::string& token,
+                         std::chrono::seconds ttl = std::chrono::seconds(60)) {
+  wave::MapRequest r;
+  r.app_user_id = app;
+  r.internal_id = internal;
+  r.token = token;
+  r.password_digest = "digest-of-" + token;
+  r.credential_id = wave::uuid_v4();
+  r.ttl = ttl;
+  return r;
+}
+
+wave_status status_of(const std::function<void()>& action) {
+  try {
+    action();
+  } catch (const wave::Error& error) {
+    return error.status();
+  }
+  return WAVE_OK;
+}
+
+}  // namespace
+
+TEST_SUITE("service.memory_session_store") {
+  TEST_CASE("first mapping, repeat and rotation") {
+    wave::MemorySessionStore store;
+    const auto first = store.map_user(request("alice", "id-1", "tok-a"));
+    CHECK(first.internal_id == "id-1");
+    CHECK(first.token_changed);
+    CHECK_FALSE(first.previous_token);
+    CHECK(store.find_session("tok-a") == std::optional<std::string>("id-1"));
+
+    const auto again = store.map_user(request("alice", "id-other", "tok-a"));
+    CHECK(again.internal_id == "id-1");  // never changes once set
+    CHECK_FALSE(again.token_changed);
+    CHECK(again.credential_id == first.credential_id);
+
+    const auto rotated = store.map_user(request("alice", "id-other", "tok-b"));
+    CHECK(rotated.internal_id == "id-1");
+    CHECK(rotated.token_changed);
+    CHECK(rotated.previous_token == std::optional<std::string>("tok-a"));
+    CHECK(rotated.credential_id != first.credential_id);
+    CHECK_FALSE(store.find_session("tok-a"));
+    CHECK(store.find_session("tok-b") == std::optional<std::string>("id-1"));
+    const auto credential = store.find_credential("id-1");
+    REQUIRE(credential);
+    CHECK(credential->password_digest == "digest-of-tok-b");
+    CHECK(credential->app_user_id == "alice");
+    CHECK(credential->credential_id == rotated.credential_id);
+
+    const auto ids = store.find_internal_ids({"alice", "nobody", "alice"});
+    REQUIRE(ids.size() == 3);
+    CHECK(ids[0] == std::optional<std::string>("id-1"));
+    CHECK_FALSE(ids[1]);
+    CHECK(ids[2] == std::optional<std::string>("id-1"));
+  }
+
+  TEST_CASE("sessions and credentials expire after the TTL; the mapping stays") {
+    FakeClock clock;
+    wave::MemorySessionStore store([&] { return clock.read(); });
+    store.map_user(request("bob", "id-b", "tok", std::chrono::seconds(10)));
+    clock.advance(std::chrono::seconds(9));
+    CHECK(store.find_session("tok"));
+    CHECK(store.find_credential("id-b"));
+    clock.advance(std::chrono::seconds(1));
+    CHECK_FALSE(store.find_session("tok"));
+    CHECK_FALSE(store.find_credential("id-b"));
+    CHECK(store.find_internal_ids({"bob"})[0] == std::optional<std::string>("id-b"));
+    // A new login with the same token keeps the credential (no new passhash needed).
+    const auto before = store.map_user(request("bob", "x", "tok", std::chrono::seconds(10)));
+    CHECK_FALSE(before.token_changed);
+    CHECK(store.find_session("tok"));
+  }
+
+  TEST_CASE("revoke ends the session and clears the mapping's token") {
+    wave::MemorySessionStore store;
+    const auto mapped = store.map_user(request("carol", "id-c", "tok"));
+    const auto revoked = store.revoke("tok");
+    REQUIRE(revoked);
+    CHECK(revoked->internal_id == "id-c");
+    CHECK(revoked->app_user_id == "carol");
+    CHECK_FALSE(store.find_session("tok"));
+    CHECK_FALSE(store.find_credential("id-c"));
+    CHECK_FALSE(store.revoke("tok"));
+    CHECK(store.find_internal_ids({"carol"})[0] == std::optional<std::string>("id-c"));
+    // The same token again is a new credential (the old passhash was replaced).
+    const auto again = store.map_user(request("carol", "x", "tok"));
+    CHECK(again.token_changed);
+    CHECK(again.credential_id != mapped.credential_id);
+    CHECK(again.internal_id == "id-c");
+  }
+
+  TEST_CASE("64 concurrent first mappings of one user give one internal ID") {
+    wave::MemorySessionStore store;
+    std::vector<std::thread> threads;
+    std::vector<std::string> ids(64);
+    for (int i = 0; i < 64; ++i)
+      threads.emplace_back([&, i] { ids[i] = store.map_user(request("dave", wave::uuid_v4(), "tok")).internal_id; });
+    for (auto& t : threads) t.join();
+    CHECK(std::set<std::string>(ids.begin(), ids.end()).size() == 1);
+  }
+
+  TEST_CASE("empty fields are refused") {
+    wave::MemorySessionStore store;
+    CHECK(status_of([&] { store.map_user(request("", "id", "tok")); }) == WAVE_ERR_INVALID_ARGUMENT);
+    CHECK(status_of([&] { store.map_user(request("a", "id", "")); }) == WAVE_ERR_INVALID_ARGUMENT);
+  }
+}
+
+TEST_SUITE("service.memory_directory_store") {
+  TEST_CASE("one identity per app user, even under 64 concurrent claims") {
+    wave::MemoryDirectoryStore store;
+    std::vector<std::thread> threads;
+    std::vector<std::string> ids(64);
+    for (int i = 0; i < 64; ++i)
+      threads.emplace_back([&, i] { ids[i] = store.claim_identity("erin", wave::uuid_v4()); });
+    for (auto& t : threads) t.join();
+    CHECK(std::set<std::string>(ids.begin(), ids.end()).size() == 1);
+    CHECK(store.find_identity("erin") == std::optional<std::string>(ids[0]));
+    const auto found = store.find_identities({"erin", "nobody"});
+    CHECK(found[0] == std::optional<std::string>(ids[0]));
+    CHECK_FALSE(found[1]);
+  }
+
+  TEST_CASE("credentials, patterns as sets, conditional passhash replacement") {
+    wave::MemoryDirectoryStore store;
+    CHECK_FALSE(store.find_acl("u1"));
+    store.upsert_credentials("u1", "app1", "hash1", "cred1", {"p/1", "p/2"}, {"s/1"});
+    store.add_patterns("u1", {"p/2", "p/3"}, {"s/2"});
+    auto doc = store.find_acl("u1");
+    REQUIRE(doc);
+    CHECK(doc->internal_id == "u1");
+    CHECK(doc->app_user_id == "app1");
+    CHECK(doc->passhash == "hash1");
+    CHECK(doc->credential_id == "cred1");
+    CHECK(doc->publish_acl == std::vector<std::string>{"p/1", "p/2", "p/3"});
+    CHECK(doc->subscribe_acl == std::vector<std::string>{"s/1", "s/2"});
+
+    // A new credential keeps the patterns already there ($addToSet, never a replacement).
+    store.upsert_credentials("u1", "app1", "hash2", "cred2", {"p/1"}, {"s/1"});
+    doc = store.find_acl("u1");
+    CHECK(doc->passhash == "hash2");
+    CHECK(doc->publish_acl.size() == 3);
+
+    CHECK_FALSE(store.replace_passhash("u1", "cred1", "hash3", "cred3"));  // stale credential
+    CHECK(store.find_acl("u1")->passhash == "hash2");
+    CHECK(store.replace_passhash("u1", "cred2", "hash3", "cred3"));
+    CHECK(store.find_acl("u1")->credential_id == "cred3");
+
+    store.remove_patterns("u1", {"p/2"}, {"s/1", "s/9"});
+    doc = store.find_acl("u1");
+    CHECK(doc->publish_acl == std::vector<std::string>{"p/1", "p/3"});
+    CHECK(doc->subscribe_acl == std::vector<std::string>{"s/2"});
+
+    // add_patterns on a user without a document creates one without passhash.
+    store.add_patterns("u2", {"p/x"}, {});
+    CHECK(store.find_acl("u2")->passhash.empty());
+    CHECK(status_of([&] { store.add_patterns("*", {"p"}, {}); }) == WAVE_ERR_INVALID_ARGUMENT);
+    CHECK(status_of([&] { store.upsert_credentials("", "a", "h", "c", {}, {}); }) == WAVE_ERR_INVALID_ARGUMENT);
+  }
+
+  TEST_CASE("groups") {
+    wave::MemoryDirectoryStore store;
+    store.insert_group(wave::Group{"g1", "one", "a", {"a", "b"}});
+    CHECK(status_of([&] { store.insert_group(wave::Group{"g1", "dup", "c", {"c"}}); }) == WAVE_ERR_CONFLICT);
+    store.insert_group(wave::Group{"g2", "two", "b", {"b"}});
+    CHECK(store.add_group_member("g1", "c"));
+    CHECK_FALSE(store.add_group_member("g1", "c"));
+    CHECK_FALSE(store.add_group_member("nope", "c"));
+    CHECK(store.find_group("g1")->members == std::vector<std::string>{"a", "b", "c"});
+    CHECK(store.groups_of("b").size() == 2);
+    CHECK(store.remove_group_member("g1", "b"));
+    CHECK_FALSE(store.remove_group_member("g1", "b"));
+    CHECK(store.groups_of("b").size() == 1);
+    CHECK(store.delete_group("g2"));
+    CHECK_FALSE(store.delete_group("g2"));
+    CHECK(store.groups_of("b").empty());
+    CHECK_FALSE(store.find_group("g2"));
+  }
+}
+
+TEST_SUITE("service.user_cache") {
+  TEST_CASE("digests match only when fresh and equal; refusals are never stored") {
+    wave::service_detail::UserCache cache(100, std::chrono::seconds(60));
+    CHECK_FALSE(cache.digest_matches("u", "d1"));
+    cache.store_digest("u", "d1");
+    CHECK(cache.digest_matches("u", "d1"));
+    CHECK_FALSE(cache.digest_matches("u", "d2"));
+    CHECK(cache.digest_matches("u", "d1"));  // a mismatch does not evict the good entry
+    cache.erase("u");
+    CHECK_FALSE(cache.digest_matches("u", "d1"));
+  }
+
+  TEST_CASE("bounded: never more than `capacity` users, least recently used evicted") {
+    wave::service_detail::UserCache cache(64, std::chrono::seconds(60));
+    for (int i = 0; i < 10000; ++i) cache.store_digest("user-" + std::to_string(i), "d");
+    CHECK(cache.size() <= 64);
+    CHECK(cache.size() >= 32);
+    CHECK(cache.digest_matches("user-9999", "d"));
+    CHECK_FALSE(cache.digest_matches("user-0", "d"));
+  }
+
+  TEST_CASE("a TTL of zero or a capacity of zero turns it off") {
+    wave::service_detail::UserCache off(0, std::chrono::seconds(60));
+    off.store_digest("u", "d");
+    CHECK_FALSE(off.digest_matches("u", "d"));
+    wave::service_detail::UserCache no_ttl(10, std::chrono::seconds(0));
+    no_ttl.store_digest("u", "d");
+    CHECK_FALSE(no_ttl.digest_matches("u", "d"));
+    CHECK(no_ttl.size() == 0);
+  }
+
+  TEST_CASE("authorizers are cached per user") {
+    wave::service_detail::UserCache cache(10, std::chrono::seconds(60));
+    const std::string id = wave::uuid_v4();
+    const auto patterns = wave::acl::private_patterns(id);
+    auto authorizer = std::make_shared<const wave::acl::Authorizer>(patterns.publish, patterns.subscribe, 10);
+    CHECK_FALSE(cache.authorizer(id));
+    cache.store_authorizer(id, authorizer);
+    CHECK(cache.authorizer(id) == authorizer);
+    cache.store_digest(id, "d");  // the same entry holds both
+    CHECK(cache.authorizer(id) == authorizer);
+    CHECK(cache.size() == 1);
+  }
+
+  TEST_CASE("many threads at once") {
+    wave::service_detail::UserCache cache(128, std::chrono::seconds(60));
+    std::atomic<int> mismatches{0};
+    std::vector<std::thread> threads;
+    for (int t = 0; t < 8; ++t)
+      threads.emplace_back([&, t] {
+        for (int i = 0; i < 2000; ++i) {
+          const std::string id = "u" + std::to_string((i * 7 + t) % 300);
+          cache.store_digest(id, "d" + id);
+          if (cache.digest_matches(id, "x")) ++mismatches;
+          cache.digest_matches(id, "d" + id);
+          if (i % 50 == 0) cache.erase(id);
+        }
+      });
+    for (auto& t : threads) t.join();
+    CHECK(mismatches == 0);
+    CHECK(cache.size() <= 128);
+  }
+}
