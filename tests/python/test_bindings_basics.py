@@ -86,3 +86,41 @@ def test_topics():
         assert not compiled.matches("conversations/private/alice/you")
     with pytest.raises(wavemq.InvalidArgument):
         wavemq.Filter("a/#/b")
+
+
+ALICE = "6f1e8c2a-3b4d-4e5f-8a9b-0c1d2e3f4a5b"
+BOB = "0a1b2c3d-4e5f-4a6b-9c7d-8e9f0a1b2c3d"
+
+
+def test_scheme_patterns_and_sender():
+    mine = wavemq.private_patterns(ALICE)
+    assert mine == {"publish": [f"conversations/private/{ALICE}/+"],
+                    "subscribe": [f"conversations/private/+/{ALICE}"]}
+    group = wavemq.group_patterns("team-1", ALICE)
+    assert group == {"publish": [f"conversations/group/team-1/{ALICE}"],
+                     "subscribe": ["conversations/group/team-1/+"]}
+    for smuggler in ("a/b", "+", "#", "x" * 65, ""):
+        with pytest.raises(wavemq.InvalidArgument):
+            wavemq.group_patterns(smuggler, ALICE)
+    with pytest.raises(wavemq.InvalidArgument):
+        wavemq.private_patterns("ALICE")
+    assert wavemq.identify_sender(f"conversations/private/{ALICE}/{BOB}") == {
+        "kind": "private", "sender": ALICE, "recipient": BOB}
+    assert wavemq.identify_sender(f"conversations/group/team-1/{BOB}") == {
+        "kind": "group", "sender": BOB, "group": "team-1"}
+    with pytest.raises(wavemq.InvalidArgument):
+        wavemq.identify_sender(f"conversations/private/{ALICE}/{BOB}/extra")
+
+
+def test_authorizer_enforces_sender_trust():
+    mine = wavemq.private_patterns(ALICE)
+    with wavemq.Authorizer(mine["publish"], mine["subscribe"]) as authorizer:
+        assert authorizer.may_publish(f"conversations/private/{ALICE}/{BOB}")
+        assert not authorizer.may_publish(f"conversations/private/{BOB}/{ALICE}")  # impersonation
+        assert authorizer.may_subscribe(f"conversations/private/+/{ALICE}")
+        assert authorizer.may_subscribe(f"conversations/private/{BOB}/{ALICE}")
+        assert not authorizer.may_subscribe("conversations/private/#")
+        assert not authorizer.may_subscribe(f"conversations/private/+/{BOB}")
+        assert not authorizer.may_subscribe("a/#/b")
+    with pytest.raises(wavemq.InvalidArgument):
+        wavemq.Authorizer(["a/#/b"], [])

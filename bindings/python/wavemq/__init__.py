@@ -7,11 +7,12 @@ library path, in that order.
 import ctypes
 
 from . import errors
-from ._lib import ConfigPtr, FilterPtr, lib, take_string
+from ._lib import AuthorizerPtr, ConfigPtr, FilterPtr, PatternsPtr, lib, take_string
 from .errors import *  # noqa: F401,F403  (the exception classes are part of the API)
 
 __all__ = ["version", "Config", "bcrypt_hash", "bcrypt_verify", "uuid4", "mqtt_password",
-           "topic_is_valid_name", "topic_is_valid_filter", "topic_matches", "filter_covers", "Filter"] + [
+           "topic_is_valid_name", "topic_is_valid_filter", "topic_matches", "filter_covers", "Filter",
+           "private_patterns", "group_patterns", "identify_sender", "Authorizer"] + [
     name for name in dir(errors) if name[0].isupper()]
 
 BCRYPT_HASH_SIZE = 61
@@ -193,3 +194,61 @@ class Filter(_Handle):
     def matches(self, topic):
         data = _text(topic, "topic")
         return _tristate(lib.wave_filter_matches(self._live(), data, len(data)), "topic")
+
+
+def _read_patterns(pointer):
+    try:
+        publish = [lib.wave_acl_patterns_publish(pointer, i).decode()
+                   for i in range(lib.wave_acl_patterns_publish_count(pointer))]
+        subscribe = [lib.wave_acl_patterns_subscribe(pointer, i).decode()
+                     for i in range(lib.wave_acl_patterns_subscribe_count(pointer))]
+        return {"publish": publish, "subscribe": subscribe}
+    finally:
+        lib.wave_acl_patterns_free(pointer)
+
+
+def private_patterns(internal_id):
+    """{"publish": [...], "subscribe": [...]} for a user's private conversations."""
+    out = PatternsPtr()
+    lib.wave_acl_private_patterns(_text(internal_id, "internal_id"), ctypes.byref(out))
+    return _read_patterns(out)
+
+
+def group_patterns(group_id, internal_id):
+    """{"publish": [...], "subscribe": [...]} for a user's membership of a group."""
+    out = PatternsPtr()
+    lib.wave_acl_group_patterns(_text(group_id, "group_id"), _text(internal_id, "internal_id"), ctypes.byref(out))
+    return _read_patterns(out)
+
+
+def identify_sender(topic):
+    """Who sent a message received on `topic`: {"kind": "private"|"group", "sender": ...,
+    "recipient" or "group": ...}.  InvalidArgument for topics outside Wave's scheme."""
+    kind = ctypes.c_int()
+    sender = ctypes.create_string_buffer(37)
+    peer = ctypes.create_string_buffer(65)
+    lib.wave_topic_identify_sender(_text(topic, "topic"), ctypes.byref(kind), sender, peer)
+    if kind.value == 1:
+        return {"kind": "private", "sender": sender.value.decode(), "recipient": peer.value.decode()}
+    return {"kind": "group", "sender": sender.value.decode(), "group": peer.value.decode()}
+
+
+class Authorizer(_Handle):
+    """One user's ACL patterns, compiled once; answers publish/subscribe questions."""
+
+    _free = staticmethod(lambda p: lib.wave_authorizer_free(p))
+
+    def __init__(self, publish=(), subscribe=(), max_depth=10):
+        pub = [_text(p, "pattern") for p in publish]
+        sub = [_text(p, "pattern") for p in subscribe]
+        pub_array = (ctypes.c_char_p * max(len(pub), 1))(*pub)
+        sub_array = (ctypes.c_char_p * max(len(sub), 1))(*sub)
+        out = AuthorizerPtr()
+        lib.wave_authorizer_new_ex(pub_array, len(pub), sub_array, len(sub), int(max_depth), ctypes.byref(out))
+        super().__init__(out)
+
+    def may_publish(self, topic):
+        return lib.wave_authorizer_may_publish(self._live(), _text(topic, "topic")) == 1
+
+    def may_subscribe(self, topic_filter):
+        return lib.wave_authorizer_may_subscribe(self._live(), _text(topic_filter, "filter")) == 1

@@ -21,8 +21,18 @@ class FilterHandle(_Opaque):
     pass
 
 
+class PatternsHandle(_Opaque):
+    pass
+
+
+class AuthorizerHandle(_Opaque):
+    pass
+
+
 ConfigPtr = ctypes.POINTER(ConfigHandle)
 FilterPtr = ctypes.POINTER(FilterHandle)
+PatternsPtr = ctypes.POINTER(PatternsHandle)
+AuthorizerPtr = ctypes.POINTER(AuthorizerHandle)
 
 c_char_p = ctypes.c_char_p
 c_size_t = ctypes.c_size_t
@@ -91,6 +101,20 @@ _SIGNATURES = [
     ("wave_filter_matches", [FilterPtr, c_char_p, c_size_t], c_int, None),
     ("wave_filter_free", [FilterPtr], None, None),
     ("wave_filter_covers", [c_char_p, c_char_p], c_int, None),
+    # Wave's scheme
+    ("wave_acl_private_patterns", [c_char_p, ctypes.POINTER(PatternsPtr)], c_int, _check_status),
+    ("wave_acl_group_patterns", [c_char_p, c_char_p, ctypes.POINTER(PatternsPtr)], c_int, _check_status),
+    ("wave_acl_patterns_publish_count", [PatternsPtr], c_size_t, None),
+    ("wave_acl_patterns_publish", [PatternsPtr, c_size_t], c_char_p, None),
+    ("wave_acl_patterns_subscribe_count", [PatternsPtr], c_size_t, None),
+    ("wave_acl_patterns_subscribe", [PatternsPtr, c_size_t], c_char_p, None),
+    ("wave_acl_patterns_free", [PatternsPtr], None, None),
+    ("wave_topic_identify_sender", [c_char_p, ctypes.POINTER(c_int), c_char_p, c_char_p], c_int, _check_status),
+    ("wave_authorizer_new_ex", [ctypes.POINTER(c_char_p), c_size_t, ctypes.POINTER(c_char_p), c_size_t,
+                                ctypes.c_uint, ctypes.POINTER(AuthorizerPtr)], c_int, _check_status),
+    ("wave_authorizer_may_publish", [AuthorizerPtr, c_char_p], c_int, None),
+    ("wave_authorizer_may_subscribe", [AuthorizerPtr, c_char_p], c_int, None),
+    ("wave_authorizer_free", [AuthorizerPtr], None, None),
 ]
 
 lib = _load()
