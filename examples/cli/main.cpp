@@ -49,7 +49,15 @@ int main(int argc, char** argv) {
     return cli::kOk;
   }
   for (const auto& command : kCommands) {
-    if (word == command.name) return command.run(argc, argv);
+    if (word != command.name) continue;
+    // Before any thread exists, as libcurl asks; also quiets mongo-c-driver's chatter.
+    if (const wave_status status = wave_global_init(); status != WAVE_OK) {
+      cli::print_error("initialisation", status);
+      return cli::kInvalid;
+    }
+    const int code = command.run(argc, argv);
+    wave_global_cleanup();
+    return code;
   }
   std::fprintf(stderr, "wave: unknown command '%s'\n\n", argv[1]);
   print_usage(stderr);

@@ -80,6 +80,8 @@ WAVE_API void wave_string_free(char *string);
  * Reference-counted: every successful wave_global_init() needs one wave_global_cleanup().
  * Functions that need it call it implicitly, so calling it is optional; call it explicitly
  * from the main thread before starting threads when the host program also uses libcurl.
+ * The first call also installs a mongo-c-driver log handler that drops its INFO/DEBUG
+ * messages (a process-wide setting; skip wave_global_init() to keep your own).
  * Thread-safe.
  */
 WAVE_API wave_status wave_global_init(void);

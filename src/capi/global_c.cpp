@@ -11,6 +11,13 @@
 namespace {
 std::mutex init_mutex;
 unsigned init_count = 0;
+
+// mongo-c-driver's default handler prints every message, including a line per second of
+// INFO/DEBUG chatter while a server is down, to the host program's stderr.  Wave keeps
+// warnings and errors and drops the rest.
+void quiet_mongoc_log(mongoc_log_level_t level, const char* domain, const char* message, void* /*userdata*/) {
+  if (level <= MONGOC_LOG_LEVEL_WARNING) mongoc_log_default_handler(level, domain, message, nullptr);
+}
 }  // namespace
 
 extern "C" {
@@ -22,6 +29,7 @@ WAVE_API wave_status wave_global_init(void) {
       if (curl_global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK)
         wave::fail(WAVE_ERR_INTERNAL, "libcurl's global initialisation failed");
       mongoc_init();
+      mongoc_log_set_handler(quiet_mongoc_log, nullptr);
     }
     ++init_count;
     return WAVE_OK;
