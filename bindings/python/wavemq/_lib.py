@@ -118,12 +118,19 @@ _SIGNATURES = [
 ]
 
 lib = _load()
-for _name, _argtypes, _restype, _errcheck in _SIGNATURES:
-    _func = getattr(lib, _name)
-    _func.argtypes = _argtypes
-    _func.restype = _restype
-    if _errcheck is not None:
-        _func.errcheck = _errcheck
+
+
+def declare(signatures):
+    """Applies (name, argtypes, restype, errcheck) rows to the loaded library."""
+    for name, argtypes, restype, errcheck in signatures:
+        func = getattr(lib, name)
+        func.argtypes = argtypes
+        func.restype = restype
+        if errcheck is not None:
+            func.errcheck = errcheck
+
+
+declare(_SIGNATURES)
 
 _major = lib.wave_version_number() // 10000
 if _major != EXPECTED_MAJOR:
@@ -139,16 +146,6 @@ def take_string(pointer):
         return ctypes.string_at(pointer).decode("utf-8")
     finally:
         lib.wave_string_free(pointer)
-
-
-def declare(signatures):
-    """Applies more (name, argtypes, restype, errcheck) rows (used by other modules)."""
-    for name, argtypes, restype, errcheck in signatures:
-        func = getattr(lib, name)
-        func.argtypes = argtypes
-        func.restype = restype
-        if errcheck is not None:
-            func.errcheck = errcheck
 
 
 check_status = _check_status
