@@ -7,6 +7,9 @@
 #include <string_view>
 #include <vector>
 
+#include <rapidjson/stringbuffer.h>
+#include <rapidjson/writer.h>
+
 #include "capi/guard.hpp"
 #include "capi/handles.hpp"
 #include "common/secure.hpp"
@@ -65,63 +68,35 @@ const char* item_at(const std::vector<std::string>& items, size_t index) {
   return index < items.size() ? items[index].c_str() : nullptr;
 }
 
-// ---- JSON output (the values are IDs, patterns and validated UTF-8 names) ----------------
+// ---- JSON output ---------------------------------------------------------------------------
 
-void append_json_string(std::string& out, std::string_view text) {
-  static const char kHex[] = "0123456789abcdef";
-  out.push_back('"');
-  for (const char raw : text) {
-    const auto c = static_cast<unsigned char>(raw);
-    switch (c) {
-      case '"': out += "\\\""; break;
-      case '\\': out += "\\\\"; break;
-      case '\n': out += "\\n"; break;
-      case '\r': out += "\\r"; break;
-      case '\t': out += "\\t"; break;
-      default:
-        if (c < 0x20 || c == 0x7f) {
-          out += "\\u00";
-          out.push_back(kHex[c >> 4]);
-          out.push_back(kHex[c & 0xf]);
-        } else {
-          out.push_back(raw);
-        }
-    }
-  }
-  out.push_back('"');
+using JsonWriter = rapidjson::Writer<rapidjson::StringBuffer>;
+
+void write_string_array(JsonWriter& writer, const char* key, const std::vector<std::string>& items) {
+  writer.Key(key);
+  writer.StartArray();
+  for (const auto& item : items) writer.String(item.data(), static_cast<rapidjson::SizeType>(item.size()));
+  writer.EndArray();
 }
 
-void append_json_array(std::string& out, const std::vector<std::string>& items) {
-  out.push_back('[');
-  for (size_t i = 0; i < items.size(); ++i) {
-    if (i != 0) out.push_back(',');
-    append_json_string(out, items[i]);
-  }
-  out.push_back(']');
+void write_string_field(JsonWriter& writer, const char* key, const std::string& value) {
+  writer.Key(key);
+  writer.String(value.data(), static_cast<rapidjson::SizeType>(value.size()));
 }
 
-void append_field(std::string& out, const char* name, std::string_view value, bool first = false) {
-  if (!first) out.push_back(',');
-  append_json_string(out, name);
-  out.push_back(':');
-  append_json_string(out, value);
+void write_group(JsonWriter& writer, const wave_group& group) {
+  writer.StartObject();
+  write_string_field(writer, "groupID", group.group.id);
+  write_string_field(writer, "name", group.group.name);
+  write_string_field(writer, "owner", group.group.owner);
+  write_string_array(writer, "members", group.group.members);
+  write_string_array(writer, "unknownAppUserIDs", group.unknown_app_user_ids);
+  writer.EndObject();
 }
 
-void append_array_field(std::string& out, const char* name, const std::vector<std::string>& items) {
-  out.push_back(',');
-  append_json_string(out, name);
-  out.push_back(':');
-  append_json_array(out, items);
-}
-
-void append_group_json(std::string& out, const wave_group& group) {
-  out.push_back('{');
-  append_field(out, "groupID", group.group.id, true);
-  append_field(out, "name", group.group.name);
-  append_field(out, "owner", group.group.owner);
-  append_array_field(out, "members", group.group.members);
-  append_array_field(out, "unknownAppUserIDs", group.unknown_app_user_ids);
-  out.push_back('}');
+// Hands the buffer's text to the caller (freed with wave_string_free).
+char* take_json(const rapidjson::StringBuffer& buffer) {
+  return wave::capi::dup_string(std::string(buffer.GetString(), buffer.GetSize()));
 }
 
 wave_status authorize_result(const wave::Decision& decision) {
@@ -209,18 +184,21 @@ WAVE_API wave_status wave_credentials_to_json(const wave_credentials* credential
     require(credentials, "credentials");
     require(out, "out");
     const wave::Credentials& c = credentials->credentials;
-    std::string json = "{";
-    append_field(json, "internalWaveUserID", c.internal_id, true);
-    append_field(json, "clientID", c.client_id);
-    append_field(json, "username", c.username);
-    append_field(json, "password", c.password);
-    append_field(json, "appUserID", c.app_user_id);
-    append_array_field(json, "publishACL", c.publish_acl);
-    append_array_field(json, "subscribeACL", c.subscribe_acl);
-    append_array_field(json, "groups", c.groups);
-    json.push_back('}');
-    *out = wave::capi::dup_string(json);
-    wave::secure_wipe(json.data(), json.size());
+    rapidjson::StringBuffer buffer;
+    JsonWriter writer(buffer);
+    writer.StartObject();
+    write_string_field(writer, "internalWaveUserID", c.internal_id);
+    write_string_field(writer, "clientID", c.client_id);
+    write_string_field(writer, "username", c.username);
+    write_string_field(writer, "password", c.password);
+    write_string_field(writer, "appUserID", c.app_user_id);
+    write_string_array(writer, "publishACL", c.publish_acl);
+    write_string_array(writer, "subscribeACL", c.subscribe_acl);
+    write_string_array(writer, "groups", c.groups);
+    writer.EndObject();
+    *out = take_json(buffer);
+    // The text holds the MQTT password: leave no copy behind in freed memory.
+    wave::secure_wipe(const_cast<char*>(buffer.GetString()), buffer.GetSize());
     return WAVE_OK;
   });
 }
@@ -263,21 +241,21 @@ WAVE_API wave_status wave_resolution_to_json(const wave_resolution* resolution, 
   return guarded([&] {
     require(resolution, "resolution");
     require(out, "out");
-    std::string json = "[";
-    for (size_t i = 0; i < resolution->users.size(); ++i) {
-      const auto& user = resolution->users[i];
-      if (i != 0) json.push_back(',');
-      json.push_back('{');
-      append_field(json, "appUserID", user.app_user_id, true);
-      json += ",\"internalWaveUserID\":";
+    rapidjson::StringBuffer buffer;
+    JsonWriter writer(buffer);
+    writer.StartArray();
+    for (const auto& user : resolution->users) {
+      writer.StartObject();
+      write_string_field(writer, "appUserID", user.app_user_id);
+      writer.Key("internalWaveUserID");
       if (user.internal_id)
-        append_json_string(json, *user.internal_id);
+        writer.String(user.internal_id->data(), static_cast<rapidjson::SizeType>(user.internal_id->size()));
       else
-        json += "null";
-      json.push_back('}');
+        writer.Null();
+      writer.EndObject();
     }
-    json.push_back(']');
-    *out = wave::capi::dup_string(json);
+    writer.EndArray();
+    *out = take_json(buffer);
     return WAVE_OK;
   });
 }
@@ -398,9 +376,10 @@ WAVE_API wave_status wave_group_to_json(const wave_group* group, char** out) {
   return guarded([&] {
     require(group, "group");
     require(out, "out");
-    std::string json;
-    append_group_json(json, *group);
-    *out = wave::capi::dup_string(json);
+    rapidjson::StringBuffer buffer;
+    JsonWriter writer(buffer);
+    write_group(writer, *group);
+    *out = take_json(buffer);
     return WAVE_OK;
   });
 }
@@ -417,13 +396,12 @@ WAVE_API wave_status wave_group_list_to_json(const wave_group_list* list, char**
   return guarded([&] {
     require(list, "list");
     require(out, "out");
-    std::string json = "[";
-    for (size_t i = 0; i < list->groups.size(); ++i) {
-      if (i != 0) json.push_back(',');
-      append_group_json(json, list->groups[i]);
-    }
-    json.push_back(']');
-    *out = wave::capi::dup_string(json);
+    rapidjson::StringBuffer buffer;
+    JsonWriter writer(buffer);
+    writer.StartArray();
+    for (const auto& group : list->groups) write_group(writer, group);
+    writer.EndArray();
+    *out = take_json(buffer);
     return WAVE_OK;
   });
 }

@@ -7,12 +7,13 @@
 #include <string>
 #include <string_view>
 
+#include "crypto/bcrypt.hpp"  // kBcryptMaxPassword
+
 namespace wave {
 
 // How the MQTT password is derived from the token (wave_password_scheme in the C API).
 enum class PasswordScheme { automatic, token, sha256 };
 
-constexpr std::size_t kBcryptMaxPassword = 72;
 
 // The MQTT password for `token` under `scheme`.  Throws wave::Error(WAVE_ERR_INVALID_ARGUMENT)
 // for a token with a NUL byte, or over 72 bytes under PasswordScheme::token.

@@ -12,6 +12,7 @@
 #include "appauth/app_auth_client.hpp"
 #include "common/error.hpp"
 #include "common/secure.hpp"
+#include "common/utf8.hpp"
 #include "crypto/password.hpp"
 #include "crypto/random.hpp"
 #include "crypto/uuid.hpp"
@@ -39,8 +40,6 @@ bool is_revoked_credential(std::string_view credential_id) {
   return credential_id.substr(0, kRevokedCredentialPrefix.size()) == kRevokedCredentialPrefix;
 }
 
-bool is_valid_utf8(std::string_view text);
-
 // App user IDs travel as Redis key parts, MongoDB _ids and JSON strings: UTF-8 text
 // without control characters, bounded.
 void check_app_user_id(std::string_view id, wave_status status, const char* what) {
@@ -51,40 +50,6 @@ void check_app_user_id(std::string_view id, wave_status status, const char* what
     if (byte < 0x20 || byte == 0x7f) fail(status, std::string(what) + " must not contain control characters");
   }
   if (!is_valid_utf8(id)) fail(status, std::string(what) + " must be valid UTF-8");
-}
-
-bool is_valid_utf8(std::string_view text) {
-  std::size_t i = 0;
-  while (i < text.size()) {
-    const auto lead = static_cast<unsigned char>(text[i]);
-    std::size_t length = 0;
-    std::uint32_t code = 0;
-    if (lead < 0x80) {
-      ++i;
-      continue;
-    } else if ((lead & 0xE0) == 0xC0) {
-      length = 2;
-      code = lead & 0x1F;
-    } else if ((lead & 0xF0) == 0xE0) {
-      length = 3;
-      code = lead & 0x0F;
-    } else if ((lead & 0xF8) == 0xF0) {
-      length = 4;
-      code = lead & 0x07;
-    } else {
-      return false;
-    }
-    if (i + length > text.size()) return false;
-    for (std::size_t k = 1; k < length; ++k) {
-      const auto next = static_cast<unsigned char>(text[i + k]);
-      if ((next & 0xC0) != 0x80) return false;
-      code = (code << 6) | (next & 0x3F);
-    }
-    const std::uint32_t minimum = length == 2 ? 0x80 : length == 3 ? 0x800 : 0x10000;
-    if (code < minimum || code > 0x10FFFF || (code >= 0xD800 && code <= 0xDFFF)) return false;
-    i += length;
-  }
-  return true;
 }
 
 void check_group_name(std::string_view name) {

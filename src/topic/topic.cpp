@@ -1,5 +1,7 @@
 #include "topic/topic.hpp"
 
+#include "common/utf8.hpp"
+
 #include <algorithm>
 #include <array>
 #include <cstring>
@@ -38,33 +40,6 @@ class Levels {
 
 bool is_wildcard(std::string_view level) noexcept { return level == "+" || level == "#"; }
 
-// Well-formed UTF-8 (RFC 3629: no overlong forms, no surrogates, nothing above U+10FFFF)
-// starting at a byte >= 0x80; returns the sequence length, or 0 when malformed.
-std::size_t utf8_sequence(const unsigned char* p, std::size_t available) noexcept {
-  const unsigned char lead = p[0];
-  std::size_t length;
-  unsigned char min_second = 0x80, max_second = 0xBF;
-  if (lead >= 0xC2 && lead <= 0xDF) {
-    length = 2;
-  } else if (lead >= 0xE0 && lead <= 0xEF) {
-    length = 3;
-    if (lead == 0xE0) min_second = 0xA0;  // overlong
-    if (lead == 0xED) max_second = 0x9F;  // surrogates
-  } else if (lead >= 0xF0 && lead <= 0xF4) {
-    length = 4;
-    if (lead == 0xF0) min_second = 0x90;  // overlong
-    if (lead == 0xF4) max_second = 0x8F;  // above U+10FFFF
-  } else {
-    return 0;
-  }
-  if (available < length) return 0;
-  if (p[1] < min_second || p[1] > max_second) return 0;
-  for (std::size_t i = 2; i < length; ++i) {
-    if (p[i] < 0x80 || p[i] > 0xBF) return 0;
-  }
-  return length;
-}
-
 // Which bytes the scanners care about: everything else is a plain ASCII character.
 enum ByteClass : unsigned char { kPlain = 0, kSlash, kPlus, kHash, kNul, kHigh };
 
@@ -99,7 +74,7 @@ bool valid_name_bytes(const unsigned char* bytes, std::size_t i, std::size_t siz
       case kPlain: ++i; break;
       case kSlash: ++slashes; ++i; break;
       case kHigh: {
-        const std::size_t length = utf8_sequence(bytes + i, size - i);
+        const std::size_t length = utf8_sequence_length(bytes + i, size - i);
         if (length == 0) return false;
         i += length;
         break;
@@ -256,7 +231,7 @@ bool valid_plain_filter(std::string_view filter, std::size_t max_depth) noexcept
         ++i;
         break;
       case kHigh: {
-        const std::size_t length = utf8_sequence(bytes + i, size - i);
+        const std::size_t length = utf8_sequence_length(bytes + i, size - i);
         if (length == 0) return false;
         i += length;
         break;

@@ -23,7 +23,8 @@ Control endpoints (for tests; never part of the app protocol):
 
 Every request to the endpoint is checked against the protocol; a violation (wrong method, no
 token header, a body) gets 405/400 and is recorded in stats so tests can assert there are
-none.  Usage: app_server.py PORT_FILE  (binds 127.0.0.1 on a free port, writes the port).
+none.  Usage: app_server.py PORT_FILE [PORT]  (binds 127.0.0.1 on PORT, default a free one,
+and writes the port it got to PORT_FILE).
 """
 import json
 import os
@@ -39,6 +40,13 @@ _state = {"calls": 0, "calls_by_token": {}, "violations": [], "revoked": set(), 
 def _reset():
     with _lock:
         _state.update(calls=0, calls_by_token={}, violations=[], revoked=set(), down=False)
+
+
+class Server(ThreadingHTTPServer):
+    daemon_threads = True
+    # The default backlog of 5 makes 64 simultaneous first logins wait for TCP SYN retries
+    # (1 s, 3 s, ...): an artefact of the stand-in, not of Wave.
+    request_queue_size = 128
 
 
 class Handler(BaseHTTPRequestHandler):
@@ -168,10 +176,9 @@ class Handler(BaseHTTPRequestHandler):
 
 
 def main():
-    if len(sys.argv) != 2:
-        sys.exit("usage: app_server.py PORT_FILE")
-    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-    server.daemon_threads = True
+    if len(sys.argv) not in (2, 3):
+        sys.exit("usage: app_server.py PORT_FILE [PORT]")
+    server = Server(("127.0.0.1", int(sys.argv[2]) if len(sys.argv) == 3 else 0), Handler)
     tmp = sys.argv[1] + ".tmp"
     with open(tmp, "w") as f:
         f.write(str(server.server_address[1]))

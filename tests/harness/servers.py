@@ -117,8 +117,8 @@ def start(kind, state):
         uri = f"mongodb://127.0.0.1:{port}/"
     elif kind == "app":
         port_file = path(state, kind, "port")
-        os.remove(port_file)
-        proc = spawn(state, kind, [sys.executable, os.path.join(HERE, "app_server.py"), port_file])
+        os.remove(port_file)  # app_server.py writes it back once it listens
+        proc = spawn(state, kind, [sys.executable, os.path.join(HERE, "app_server.py"), port_file, str(port)])
         deadline = time.time() + 20
         while read(port_file) is None and time.time() < deadline and proc.poll() is None:
             time.sleep(0.05)
