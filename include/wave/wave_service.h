@@ -43,12 +43,13 @@ typedef struct wave_group_list wave_group_list;
 
 /*
  * Creates a service from `config` (which it keeps a reference to: the caller may free the
- * config at once).  With storage "servers" (the default) MongoDB must be reachable now;
- * Redis and the app endpoint are first used later, and outages of any of them are
- * survived (calls fail with UNAVAILABLE/TIMEOUT and succeed again once they are back).
+ * config at once).  No server needs to be up yet: with storage "servers" (the default),
+ * MongoDB, Redis and the app endpoint are first used by the first call that needs them
+ * (MongoDB's indexes are created then), and outages of any of them are survived (calls
+ * fail with UNAVAILABLE/TIMEOUT and succeed again once they are back).
  * With storage "memory" identities live in this process only.
  * On success *out is the caller's, freed with wave_service_free().
- * Errors: WAVE_ERR_CONFIG, WAVE_ERR_UNAVAILABLE, WAVE_ERR_TIMEOUT, WAVE_ERR_BACKEND.
+ * Errors: WAVE_ERR_CONFIG (bad settings, e.g. a malformed URI), WAVE_ERR_INVALID_ARGUMENT.
  */
 WAVE_API wave_status wave_service_new(const wave_config *config, wave_service **out);
 

@@ -48,10 +48,10 @@ struct MongoOptions {
 
 class MongoDirectoryStore final : public DirectoryStore {
  public:
-  // Parses the URI, creates the client pool and the indexes.  Throws WAVE_ERR_CONFIG for a
-  // bad URI or database name, and UNAVAILABLE/TIMEOUT/BACKEND when the indexes cannot be
-  // created (the server must be up at start-up; afterwards the store rides out outages and
-  // recovers by itself).
+  // Parses the URI, creates the client pool and tries to create the indexes.  Throws
+  // WAVE_ERR_CONFIG for a bad URI or database name, and BACKEND when the server refuses the
+  // indexes.  An unreachable server is not an error here: the first operation creates the
+  // indexes once it is back, and the store rides out later outages by itself.
   explicit MongoDirectoryStore(MongoOptions options);
   ~MongoDirectoryStore() override;
   MongoDirectoryStore(const MongoDirectoryStore&) = delete;

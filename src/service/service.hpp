@@ -86,8 +86,8 @@ struct ServiceStats {
 class Service {
  public:
   // Builds the stores from config.storage (real servers, or in-memory twins) and the app
-  // endpoint client.  Throws WAVE_ERR_CONFIG for bad settings; with storage "servers",
-  // MongoDB must be reachable now (index creation), Redis may come later.
+  // endpoint client.  Throws WAVE_ERR_CONFIG for bad settings.  No server needs to be up:
+  // each is first used by the first call that needs it (MongoDB's indexes are created then).
   explicit Service(Config config);
   // Uses the given stores (which must not be null) instead of building them.
   Service(Config config, std::shared_ptr<SessionStore> sessions, std::shared_ptr<DirectoryStore> directory);

@@ -78,20 +78,6 @@ int calls_for(const rapidjson::Document& stats, const std::string& token) {
   return found == by_token.MemberEnd() ? 0 : found->value.GetInt();
 }
 
-// A loopback port nobody listens on: bound, then closed (without listen()).
-int refused_port() {
-  const int fd = ::socket(AF_INET, SOCK_STREAM, 0);
-  REQUIRE(fd >= 0);
-  sockaddr_in address{};
-  address.sin_family = AF_INET;
-  address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  REQUIRE(::bind(fd, reinterpret_cast<sockaddr*>(&address), sizeof address) == 0);
-  socklen_t length = sizeof address;
-  REQUIRE(::getsockname(fd, reinterpret_cast<sockaddr*>(&address), &length) == 0);
-  ::close(fd);
-  return ntohs(address.sin_port);
-}
-
 // A one-shot HTTP peer on a raw socket, for answers the harness's app server cannot give
 // (a body without Content-Length): it records the request bytes, sends `answer`, then
 // holds the connection open for `hold` so that only the client can end the transfer.
@@ -273,7 +259,7 @@ TEST_CASE("the request on the wire: GET, the token header, no body, no Expect") 
 TEST_CASE("an endpoint that cannot be reached is unavailable") {
   SUBCASE("refused port") {
     AppAuthOptions options;
-    options.endpoint = "http://127.0.0.1:" + std::to_string(refused_port()) + "/auth";
+    options.endpoint = "http://127.0.0.1:" + std::to_string(wave_test::unused_loopback_port()) + "/auth";
     AppAuthClient client(options);
     const auto error = error_of([&] { client.check("user:alice"); });
     CHECK(error.status() == WAVE_ERR_UNAVAILABLE);

@@ -11,7 +11,6 @@
 #include <chrono>
 #include <filesystem>
 #include <functional>
-#include <map>
 #include <set>
 #include <string>
 #include <thread>
@@ -19,6 +18,7 @@
 #include <vector>
 
 #include "common/error.hpp"
+#include "integration/raw_mongo.hpp"
 #include "integration/test_servers.hpp"
 #include "mongo/mongo_directory_store.hpp"
 
@@ -65,155 +65,6 @@ std::string message_of(const std::function<void()>& action) {
   return "";
 }
 
-// An owned copy of a document, with field accessors for assertions.
-class Doc {
- public:
-  explicit Doc(const bson_t* doc) : doc_(bson_copy(doc)) {}
-  ~Doc() {
-    if (doc_ != nullptr) bson_destroy(doc_);
-  }
-  Doc(Doc&& other) noexcept : doc_(std::exchange(other.doc_, nullptr)) {}
-  Doc(const Doc&) = delete;
-  Doc& operator=(const Doc&) = delete;
-  Doc& operator=(Doc&&) = delete;
-
-  std::vector<std::string> keys() const {
-    std::vector<std::string> out;
-    bson_iter_t it;
-    bson_iter_init(&it, doc_);
-    while (bson_iter_next(&it)) out.emplace_back(bson_iter_key(&it));
-    return out;
-  }
-  bson_type_t type(const char* key) const {
-    bson_iter_t it;
-    return bson_iter_init_find(&it, doc_, key) ? bson_iter_type(&it) : BSON_TYPE_EOD;
-  }
-  std::string text(const char* key) const {
-    bson_iter_t it;
-    REQUIRE(bson_iter_init_find(&it, doc_, key));
-    REQUIRE(BSON_ITER_HOLDS_UTF8(&it));
-    std::uint32_t length = 0;
-    const char* value = bson_iter_utf8(&it, &length);
-    return std::string(value, length);
-  }
-  // The elements of an array of {pattern: <string>} documents, each checked to be exactly
-  // that shape (VerneMQ's PubAcl/SubAcl with no extra keys).
-  std::vector<std::string> patterns(const char* key) const {
-    bson_iter_t it;
-    REQUIRE(bson_iter_init_find(&it, doc_, key));
-    REQUIRE(BSON_ITER_HOLDS_ARRAY(&it));
-    bson_iter_t element;
-    REQUIRE(bson_iter_recurse(&it, &element));
-    std::vector<std::string> out;
-    while (bson_iter_next(&element)) {
-      REQUIRE(BSON_ITER_HOLDS_DOCUMENT(&element));
-      bson_iter_t entry;
-      REQUIRE(bson_iter_recurse(&element, &entry));
-      REQUIRE(bson_iter_next(&entry));
-      CHECK(std::string(bson_iter_key(&entry)) == "pattern");
-      REQUIRE(BSON_ITER_HOLDS_UTF8(&entry));
-      out.emplace_back(bson_iter_utf8(&entry, nullptr));
-      CHECK_FALSE(bson_iter_next(&entry));  // nothing but the pattern
-    }
-    return out;
-  }
-  std::vector<std::string> strings(const char* key) const {
-    bson_iter_t it;
-    REQUIRE(bson_iter_init_find(&it, doc_, key));
-    REQUIRE(BSON_ITER_HOLDS_ARRAY(&it));
-    bson_iter_t element;
-    REQUIRE(bson_iter_recurse(&it, &element));
-    std::vector<std::string> out;
-    while (bson_iter_next(&element)) {
-      REQUIRE(BSON_ITER_HOLDS_UTF8(&element));
-      out.emplace_back(bson_iter_utf8(&element, nullptr));
-    }
-    return out;
-  }
-  const bson_t* get() const { return doc_; }
-
- private:
-  bson_t* doc_;
-};
-
-bson_t* from_json(const std::string& json) {
-  bson_error_t error;
-  bson_t* doc = bson_new_from_json(reinterpret_cast<const uint8_t*>(json.data()), static_cast<ssize_t>(json.size()),
-                                   &error);
-  REQUIRE_MESSAGE(doc != nullptr, error.message);
-  return doc;
-}
-
-// Direct access through the C driver, independent of the store.  Drops its database at
-// the end.
-class Raw {
- public:
-  Raw(const std::string& uri, std::string database) : database_(std::move(database)) {
-    mongoc_init();
-    client_ = mongoc_client_new(uri.c_str());
-    REQUIRE(client_ != nullptr);
-    mongoc_client_set_error_api(client_, MONGOC_ERROR_API_VERSION_2);
-  }
-  ~Raw() {
-    mongoc_database_t* db = mongoc_client_get_database(client_, database_.c_str());
-    mongoc_database_drop(db, nullptr);
-    mongoc_database_destroy(db);
-    mongoc_client_destroy(client_);
-  }
-  Raw(const Raw&) = delete;
-  Raw& operator=(const Raw&) = delete;
-
-  std::vector<Doc> find(const char* collection, const std::string& json_filter) {
-    bson_t* filter = from_json(json_filter);
-    mongoc_collection_t* coll = mongoc_client_get_collection(client_, database_.c_str(), collection);
-    mongoc_cursor_t* cursor = mongoc_collection_find_with_opts(coll, filter, nullptr, nullptr);
-    std::vector<Doc> out;
-    const bson_t* doc = nullptr;
-    while (mongoc_cursor_next(cursor, &doc)) out.emplace_back(doc);
-    bson_error_t error;
-    const bool failed = mongoc_cursor_error(cursor, &error);
-    mongoc_cursor_destroy(cursor);
-    mongoc_collection_destroy(coll);
-    bson_destroy(filter);
-    REQUIRE_MESSAGE(!failed, error.message);
-    return out;
-  }
-
-  // The server's error code, 0 on success.
-  std::uint32_t insert(const char* collection, const std::string& json) {
-    bson_t* doc = from_json(json);
-    mongoc_collection_t* coll = mongoc_client_get_collection(client_, database_.c_str(), collection);
-    bson_error_t error;
-    const bool ok = mongoc_collection_insert_one(coll, doc, nullptr, nullptr, &error);
-    mongoc_collection_destroy(coll);
-    bson_destroy(doc);
-    return ok ? 0 : error.code;
-  }
-
-  // listIndexes: index name -> index document.
-  std::map<std::string, Doc> indexes(const char* collection) {
-    mongoc_collection_t* coll = mongoc_client_get_collection(client_, database_.c_str(), collection);
-    mongoc_cursor_t* cursor = mongoc_collection_find_indexes_with_opts(coll, nullptr);
-    std::map<std::string, Doc> out;
-    const bson_t* doc = nullptr;
-    while (mongoc_cursor_next(cursor, &doc)) {
-      Doc copy(doc);
-      std::string name = copy.text("name");
-      out.emplace(std::move(name), std::move(copy));
-    }
-    bson_error_t error;
-    const bool failed = mongoc_cursor_error(cursor, &error);
-    mongoc_cursor_destroy(cursor);
-    mongoc_collection_destroy(coll);
-    REQUIRE_MESSAGE(!failed, error.message);
-    return out;
-  }
-
- private:
-  std::string database_;
-  mongoc_client_t* client_ = nullptr;
-};
-
 // The store and a raw client on one fresh database of the shared fixture server.
 struct Fixture {
   explicit Fixture(const char* tag)
@@ -223,7 +74,7 @@ struct Fixture {
         store(MongoOptions{uri, database, 5000}) {}
   std::string uri;
   std::string database;
-  Raw raw;
+  wave_test::RawMongo raw;
   MongoDirectoryStore store;
 };
 
@@ -266,7 +117,7 @@ TEST_CASE("vmq_acl_auth document: VerneMQ's field names and BSON types, nothing 
 
   auto docs = f.raw.find("vmq_acl_auth", acl_filter(id));
   REQUIRE(docs.size() == 1);
-  const Doc& doc = docs[0];
+  const wave_test::BsonDoc& doc = docs[0];
   std::vector<std::string> keys = doc.keys();
   std::sort(keys.begin(), keys.end());
   CHECK(keys == std::vector<std::string>{"_id", "client_id", "mountpoint", "passhash", "publish_acl", "subscribe_acl",

@@ -3,10 +3,8 @@
 // passwords.  Stored data is checked with raw hiredis commands, independent of the store.
 #include <doctest/doctest.h>
 #include <hiredis/hiredis.h>
-#include <netinet/in.h>
 #include <signal.h>
 #include <spawn.h>
-#include <sys/socket.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -133,19 +131,6 @@ class Raw {
 };
 
 // ---- redis-server processes of the test's own ------------------------------------------
-
-int free_tcp_port() {
-  const int fd = ::socket(AF_INET, SOCK_STREAM, 0);
-  REQUIRE(fd >= 0);
-  sockaddr_in address{};
-  address.sin_family = AF_INET;
-  address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  REQUIRE(::bind(fd, reinterpret_cast<sockaddr*>(&address), sizeof address) == 0);
-  socklen_t length = sizeof address;
-  REQUIRE(::getsockname(fd, reinterpret_cast<sockaddr*>(&address), &length) == 0);
-  ::close(fd);
-  return ntohs(address.sin_port);
-}
 
 // A redis-server started with extra arguments in a temporary directory, stopped (SIGTERM,
 // then waited for) on destruction.
@@ -598,7 +583,7 @@ TEST_CASE("unix:// URI against a redis-server on a socket") {
 }
 
 TEST_CASE("AUTH and SELECT from the URI") {
-  const int port = free_tcp_port();
+  const int port = wave_test::unused_loopback_port();
   OwnRedis redis({"--port", std::to_string(port), "--requirepass", "s3cret:p@ss",
                   "--user", "wave", "on", ">userpw", "~*", "&*", "+@all"});
   redis.wait_until([&] { return accepts_tcp(port); });
@@ -670,7 +655,7 @@ TEST_CASE("bad URIs and options are configuration errors that never echo the pas
 
 TEST_CASE("a Redis that is not running is unavailable") {
   RedisOptions options;
-  options.uri = "redis://127.0.0.1:" + std::to_string(free_tcp_port());
+  options.uri = "redis://127.0.0.1:" + std::to_string(wave_test::unused_loopback_port());
   RedisSessionStore store(options);
   const auto error = error_of([&] { store.find_session("t"); });
   CHECK(error.status() == WAVE_ERR_UNAVAILABLE);

@@ -1,6 +1,11 @@
 // Access to the real servers of Wave's integration tests (tests/harness/servers.py).
 #pragma once
 
+#include <doctest/doctest.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
@@ -29,6 +34,21 @@ inline std::string fixture_uri(const std::string& kind) {
   std::string uri = read_text_file(file);
   if (uri.empty()) throw std::runtime_error("no " + kind + " server: " + file.string() + " is missing");
   return uri;
+}
+
+// A loopback TCP port that nobody listens on: one the kernel picks, bound and closed without
+// listen().  Connecting to it is refused, and a server of the test's own may take it.
+inline int unused_loopback_port() {
+  const int fd = ::socket(AF_INET, SOCK_STREAM, 0);
+  REQUIRE(fd >= 0);
+  sockaddr_in address{};
+  address.sin_family = AF_INET;
+  address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  REQUIRE(::bind(fd, reinterpret_cast<sockaddr*>(&address), sizeof address) == 0);
+  socklen_t length = sizeof address;
+  REQUIRE(::getsockname(fd, reinterpret_cast<sockaddr*>(&address), &length) == 0);
+  ::close(fd);
+  return ntohs(address.sin_port);
 }
 
 // A server of the test's own (for tests that stop and restart it), in its own state dir.

@@ -12,6 +12,7 @@
 
 #include "acl/acl.hpp"
 #include "crypto/uuid.hpp"
+#include "integration/raw_mongo.hpp"
 #include "integration/test_service_raw.hpp"
 #include "integration/test_service_support.hpp"
 #include "service/service.hpp"
@@ -80,9 +81,9 @@ TEST_SUITE("service.servers") {
       CHECK_MESSAGE((key == "_id" || key == "mountpoint" || key == "client_id" || key == "username" ||
                      key == "passhash" || key == "publish_acl" || key == "subscribe_acl" || key.rfind("wave_", 0) == 0),
                     key);
-    CHECK(rig.raw.find("vmq_acl_auth", "client_id", "*").empty());
+    CHECK(rig.raw.find_where("vmq_acl_auth", "client_id", "*").empty());
     CHECK(rig.raw.find("vmq_acl_auth").size() == 1);
-    CHECK(rig.raw.find("wave_identities", "_id", alice).size() == 1);
+    CHECK(rig.raw.find_where("wave_identities", "_id", alice).size() == 1);
 
     // Redis: the seed's key layout, under this test's prefix.
     CHECK(wave_test::redis_cli(rig.redis, "GET " + rig.redis_key("session:" + token)) == c.internal_id);
@@ -245,7 +246,7 @@ TEST_SUITE("service.servers") {
     const auto created = rig.service->create_group(owner_token, "crew", {member_app, "ghost-" + owner_app});
     const std::string gid = created.group.id;
     CHECK(created.unknown_app_user_ids == std::vector<std::string>{"ghost-" + owner_app});
-    const auto stored = rig.raw.find("wave_groups", "_id", gid);
+    const auto stored = rig.raw.find_where("wave_groups", "_id", gid);
     REQUIRE(stored.size() == 1);
     CHECK(stored[0].text("name") == "crew");
     CHECK(stored[0].text("owner") == owner.internal_id);
@@ -268,13 +269,14 @@ TEST_SUITE("service.servers") {
     rig.service->leave_group(member_token, gid);
     doc = rig.raw.acl(member.internal_id);
     for (const auto& p : patterns.publish) CHECK_FALSE(has(doc.patterns("publish_acl"), p));
-    CHECK(rig.raw.find("wave_groups", "_id", gid)[0].strings("members") == std::vector<std::string>{owner.internal_id});
+    CHECK(rig.raw.find_where("wave_groups", "_id", gid)[0].strings("members") ==
+          std::vector<std::string>{owner.internal_id});
 
     CHECK(rig.service->add_group_member(owner_token, gid, member_app));
     CHECK(rig.service->group_members(member_token, gid).members.size() == 2);
     CHECK(rig.service->list_groups(owner_token).size() == 1);
     rig.service->delete_group(owner_token, gid);
-    CHECK(rig.raw.find("wave_groups", "_id", gid).empty());
+    CHECK(rig.raw.find_where("wave_groups", "_id", gid).empty());
     for (const auto& id : {owner.internal_id, member.internal_id}) {
       const auto d = rig.raw.acl(id);
       CHECK(d.patterns("publish_acl").size() == 1);

@@ -13,6 +13,7 @@
 #include <thread>
 
 #include "acl/acl.hpp"
+#include "integration/raw_mongo.hpp"
 #include "integration/test_service_raw.hpp"
 #include "integration/test_service_support.hpp"
 #include "service/service.hpp"

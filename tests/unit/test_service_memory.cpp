@@ -5,7 +5,6 @@
 #include <doctest/doctest.h>
 
 #include <memory>
-#include <mutex>
 #include <set>
 #include <string>
 #include <thread>
@@ -18,25 +17,13 @@
 #include "integration/test_service_support.hpp"
 #include "service/memory_stores.hpp"
 #include "service/service.hpp"
+#include "unit/fake_clock.hpp"
 
 namespace {
 
+using wave_test::FakeClock;
 using wave_test::status_of;
-using Clock = wave::MemorySessionStore::Clock;
 using Fields = std::map<std::string, std::string>;
-
-struct FakeClock {
-  std::mutex mutex;
-  Clock::time_point now = Clock::now();
-  void advance(std::chrono::seconds by) {
-    std::lock_guard lock(mutex);
-    now += by;
-  }
-  Clock::time_point read() {
-    std::lock_guard lock(mutex);
-    return now;
-  }
-};
 
 // A service over in-memory stores whose session clock the test moves.
 struct Rig {

@@ -5,7 +5,6 @@
 #include <algorithm>
 #include <atomic>
 #include <memory>
-#include <mutex>
 #include <set>
 #include <string>
 #include <thread>
@@ -16,24 +15,11 @@
 #include "crypto/uuid.hpp"
 #include "service/memory_stores.hpp"
 #include "service/user_cache.hpp"
+#include "unit/fake_clock.hpp"
 
 namespace {
 
-using Clock = wave::MemorySessionStore::Clock;
-
-// A clock the test moves by hand.
-struct FakeClock {
-  std::mutex mutex;
-  Clock::time_point now = Clock::now();
-  void advance(std::chrono::seconds by) {
-    std::lock_guard lock(mutex);
-    now += by;
-  }
-  Clock::time_point read() {
-    std::lock_guard lock(mutex);
-    return now;
-  }
-};
+using wave_test::FakeClock;
 
 wave::MapRequest request(const std::string& app, const std::string& internal, const std::string& token,
                          std::chrono::seconds ttl = std::chrono::seconds(60)) {

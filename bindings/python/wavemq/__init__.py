@@ -12,7 +12,8 @@ from .errors import *  # noqa: F401,F403  (the exception classes are part of the
 
 __all__ = ["version", "Config", "bcrypt_hash", "bcrypt_verify", "uuid4", "mqtt_password",
            "topic_is_valid_name", "topic_is_valid_filter", "topic_matches", "filter_covers", "Filter",
-           "private_patterns", "group_patterns", "identify_sender", "Authorizer"] + [
+           "private_patterns", "group_patterns", "identify_sender", "Authorizer",
+           "Service", "Credentials", "ResolvedUser", "Group"] + [
     name for name in dir(errors) if name[0].isupper()]
 
 BCRYPT_HASH_SIZE = 61
@@ -252,3 +253,7 @@ class Authorizer(_Handle):
 
     def may_subscribe(self, topic_filter):
         return lib.wave_authorizer_may_subscribe(self._live(), _text(topic_filter, "filter")) == 1
+
+
+# Last: the service module builds on Config, _Handle and the helpers above.
+from .service import Credentials, Group, ResolvedUser, Service  # noqa: E402
