@@ -105,6 +105,20 @@ bool wait_until_stopped(pid_t pid) {
   return false;
 }
 
+// Runs body(i) for i in [0, threads) on as many threads, released together so that they race.
+void race(int threads, const std::function<void(int)>& body) {
+  std::atomic<int> ready{0};
+  std::vector<std::thread> running;
+  for (int i = 0; i < threads; ++i) {
+    running.emplace_back([&, i] {
+      ready.fetch_add(1);
+      while (ready.load() < threads) std::this_thread::yield();
+      body(i);
+    });
+  }
+  for (auto& t : running) t.join();
+}
+
 std::string acl_filter(const std::string& id) { return R"({"client_id": ")" + id + R"("})"; }
 
 }  // namespace
@@ -285,20 +299,13 @@ TEST_CASE("claim_identity: 64 concurrent claims of one app user with 64 proposal
   constexpr int kThreads = 64;
   std::vector<std::string> results(kThreads);
   std::vector<wave_status> statuses(kThreads, WAVE_OK);
-  std::atomic<int> ready{0};
-  std::vector<std::thread> threads;
-  for (int i = 0; i < kThreads; ++i) {
-    threads.emplace_back([&, i] {
-      ready.fetch_add(1);
-      while (ready.load() < kThreads) std::this_thread::yield();  // start together
-      try {
-        results[i] = f.store.claim_identity("app-race", "proposed-" + std::to_string(i));
-      } catch (const wave::Error& e) {
-        statuses[i] = e.status();
-      }
-    });
-  }
-  for (auto& t : threads) t.join();
+  race(kThreads, [&](int i) {
+    try {
+      results[i] = f.store.claim_identity("app-race", "proposed-" + std::to_string(i));
+    } catch (const wave::Error& e) {
+      statuses[i] = e.status();
+    }
+  });
   for (int i = 0; i < kThreads; ++i) REQUIRE_MESSAGE(statuses[i] == WAVE_OK, "thread ", i, " failed");
   const std::set<std::string> distinct(results.begin(), results.end());
   REQUIRE(distinct.size() == 1);
@@ -384,16 +391,9 @@ TEST_CASE("concurrent first upserts of one user make one document") {
   Fixture f("acl_race");
   constexpr int kThreads = 16;
   std::vector<wave_status> statuses(kThreads, WAVE_OK);
-  std::atomic<int> ready{0};
-  std::vector<std::thread> threads;
-  for (int i = 0; i < kThreads; ++i) {
-    threads.emplace_back([&, i] {
-      ready.fetch_add(1);
-      while (ready.load() < kThreads) std::this_thread::yield();
-      statuses[i] = status_of([&] { f.store.add_patterns("user-g", {"p/" + std::to_string(i)}, {"s/common"}); });
-    });
-  }
-  for (auto& t : threads) t.join();
+  race(kThreads, [&](int i) {
+    statuses[i] = status_of([&] { f.store.add_patterns("user-g", {"p/" + std::to_string(i)}, {"s/common"}); });
+  });
   for (int i = 0; i < kThreads; ++i) CHECK_MESSAGE(statuses[i] == WAVE_OK, "thread ", i);
   auto docs = f.raw.find("vmq_acl_auth", acl_filter("user-g"));
   REQUIRE(docs.size() == 1);
@@ -586,19 +586,12 @@ TEST_CASE("two stores (as two processes would) upserting one new user at once: o
   MongoDirectoryStore second(MongoOptions{f.uri, f.database, 5000});
   constexpr int kThreads = 16;
   std::vector<wave_status> statuses(kThreads, WAVE_OK);
-  std::atomic<int> ready{0};
-  std::vector<std::thread> threads;
-  for (int i = 0; i < kThreads; ++i) {
-    threads.emplace_back([&, i] {
-      MongoDirectoryStore& store = (i % 2 == 0) ? f.store : second;
-      ready.fetch_add(1);
-      while (ready.load() < kThreads) std::this_thread::yield();
-      statuses[i] = status_of([&] {
-        store.upsert_credentials("user-m", "app-m", fake_passhash('a'), "cred-1", {"p/own"}, {"s/own"});
-      });
+  race(kThreads, [&](int i) {
+    MongoDirectoryStore& store = (i % 2 == 0) ? f.store : second;
+    statuses[i] = status_of([&] {
+      store.upsert_credentials("user-m", "app-m", fake_passhash('a'), "cred-1", {"p/own"}, {"s/own"});
     });
-  }
-  for (auto& t : threads) t.join();
+  });
   for (int i = 0; i < kThreads; ++i) CHECK_MESSAGE(statuses[i] == WAVE_OK, "thread ", i);
   auto docs = f.raw.find("vmq_acl_auth", acl_filter("user-m"));
   REQUIRE(docs.size() == 1);
