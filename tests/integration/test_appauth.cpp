@@ -14,6 +14,7 @@
 
 #include "appauth/app_auth_client.hpp"
 #include "common/error.hpp"
+#include "integration/test_errors.hpp"
 #include "integration/test_servers.hpp"
 
 namespace {
@@ -21,6 +22,7 @@ namespace {
 using wave::AppAuthClient;
 using wave::AppAuthOptions;
 using wave::AppAuthVerdict;
+using wave_test::error_of;
 
 AppAuthOptions app_options() {
   AppAuthOptions options;
@@ -33,18 +35,6 @@ std::string unique(const std::string& base) {
   static const std::string run =
       std::to_string(std::chrono::steady_clock::now().time_since_epoch().count()) + "-" + std::to_string(::getpid());
   return base + "-" + run;
-}
-
-// The status of the wave::Error that `call` throws (fails the test when it throws nothing).
-template <typename F>
-wave::Error error_of(F&& call) {
-  try {
-    call();
-  } catch (const wave::Error& error) {
-    return error;
-  }
-  FAIL("expected a wave::Error");
-  return wave::Error(WAVE_OK, "");
 }
 
 size_t append_to_string(char* data, size_t size, size_t count, void* user) {

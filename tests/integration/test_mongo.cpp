@@ -19,6 +19,7 @@
 
 #include "common/error.hpp"
 #include "integration/raw_mongo.hpp"
+#include "integration/test_errors.hpp"
 #include "integration/test_servers.hpp"
 #include "mongo/mongo_directory_store.hpp"
 
@@ -27,6 +28,8 @@ namespace {
 using wave::MongoDirectoryStore;
 using wave::MongoOptions;
 using Clock = std::chrono::steady_clock;
+using wave_test::message_of;
+using wave_test::status_of;
 
 // A database of the test case's own (dropped at the end), so cases never see each other's
 // documents, even when CTest runs test programs in parallel.
@@ -37,15 +40,6 @@ std::string unique_database(const char* tag) {
 
 std::string fake_passhash(char fill) { return "$2a$14$" + std::string(53, fill); }
 
-wave_status status_of(const std::function<void()>& action) {
-  try {
-    action();
-  } catch (const wave::Error& e) {
-    return e.status();
-  }
-  return WAVE_OK;
-}
-
 const char* status_name(wave_status status) {
   switch (status) {
     case WAVE_OK: return "OK";
@@ -54,15 +48,6 @@ const char* status_name(wave_status status) {
     case WAVE_ERR_BACKEND: return "BACKEND";
     default: return "other";
   }
-}
-
-std::string message_of(const std::function<void()>& action) {
-  try {
-    action();
-  } catch (const wave::Error& e) {
-    return e.what();
-  }
-  return "";
 }
 
 // The store and a raw client on one fresh database of the shared fixture server.

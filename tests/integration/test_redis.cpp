@@ -20,6 +20,7 @@
 #include <vector>
 
 #include "common/error.hpp"
+#include "integration/test_errors.hpp"
 #include "integration/test_servers.hpp"
 #include "redis/redis_session_store.hpp"
 
@@ -31,6 +32,7 @@ using namespace std::chrono_literals;
 using wave::MapRequest;
 using wave::RedisOptions;
 using wave::RedisSessionStore;
+using wave_test::error_of;
 
 // Unique per run and per call, so tests never see each other's keys.
 std::string unique(const std::string& base) {
@@ -38,17 +40,6 @@ std::string unique(const std::string& base) {
   static const std::string run = std::to_string(::getpid()) + "-" +
                                  std::to_string(std::chrono::system_clock::now().time_since_epoch().count());
   return base + "-" + run + "-" + std::to_string(counter++);
-}
-
-template <typename F>
-wave::Error error_of(F&& call) {
-  try {
-    call();
-  } catch (const wave::Error& error) {
-    return error;
-  }
-  FAIL("expected a wave::Error");
-  return wave::Error(WAVE_OK, "");
 }
 
 bool is_outage(wave_status status) { return status == WAVE_ERR_UNAVAILABLE || status == WAVE_ERR_TIMEOUT; }

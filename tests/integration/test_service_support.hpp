@@ -1,6 +1,6 @@
 // Helpers for the Wave service's tests: configs of the test's own (unique Redis key prefix
 // and MongoDB database per case), the app server's control endpoints (over libcurl), an
-// independent bcrypt check (Debian's python3-bcrypt), and error-status capture.
+// independent bcrypt check (Debian's python3-bcrypt), and error capture (test_errors.hpp).
 #pragma once
 
 #include <curl/curl.h>
@@ -9,13 +9,13 @@
 #include <atomic>
 #include <cstdio>
 #include <cstdlib>
-#include <functional>
 #include <map>
 #include <stdexcept>
 #include <string>
 
 #include "common/error.hpp"
 #include "config/config.hpp"
+#include "integration/test_errors.hpp"
 #include "integration/test_servers.hpp"
 
 namespace wave_test {
@@ -61,25 +61,6 @@ inline wave::Config servers_config(const std::string& redis_uri, const std::stri
   fields.try_emplace("mongoDatabase", quoted(name));
   fields.try_emplace("mongoTimeoutMs", "2000");
   return service_config(app_uri, std::move(fields));
-}
-
-// The status an action fails with (WAVE_OK when it does not throw).
-inline wave_status status_of(const std::function<void()>& action) {
-  try {
-    action();
-  } catch (const wave::Error& error) {
-    return error.status();
-  }
-  return WAVE_OK;
-}
-
-inline std::string message_of(const std::function<void()>& action) {
-  try {
-    action();
-  } catch (const wave::Error& error) {
-    return error.what();
-  }
-  return "";
 }
 
 // ---- the app server's control endpoints ----------------------------------------------

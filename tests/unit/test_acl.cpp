@@ -8,6 +8,7 @@
 
 #include "acl/acl.hpp"
 #include "common/error.hpp"
+#include "integration/test_errors.hpp"
 #include "topic/topic.hpp"
 
 using namespace std::string_literals;
@@ -18,21 +19,13 @@ using wave::acl::identify_sender;
 using wave::acl::is_valid_group_id;
 using wave::acl::is_valid_user_id;
 using wave::acl::private_patterns;
+using wave_test::status_of;
 
 namespace {
 
 const std::string kAlice = "1b4e28ba-2fa1-4d3b-a3f5-ef19b5a7633b";
 const std::string kBob = "9f0c6a3e-5d1b-4c2a-8e7f-0123456789ab";
 const std::string kCarol = "00000000-0000-4000-8000-000000000000";
-
-wave_status status_of(auto&& call) {
-  try {
-    call();
-  } catch (const wave::Error& error) {
-    return error.status();
-  }
-  return WAVE_OK;
-}
 
 // A user's full ACL: private conversations plus each group's patterns.
 Authorizer authorizer_for(const std::string& user, const std::vector<std::string>& groups) {

@@ -21,9 +21,12 @@
 #include "common/error.hpp"
 #include "crypto/bcrypt.hpp"
 #include "crypto/bcrypt_blowfish.hpp"
+#include "integration/test_errors.hpp"
 
 using namespace std::string_literals;
 using wave::BcryptPrefix;
+using wave_test::message_of;
+using wave_test::status_of;
 
 namespace {
 
@@ -41,24 +44,6 @@ std::string to_hex(std::string_view bytes) {
 }
 
 std::string printable(std::string_view bytes) { return to_hex(bytes) + " (" + std::to_string(bytes.size()) + " bytes)"; }
-
-wave_status status_of(auto&& call) {
-  try {
-    call();
-  } catch (const wave::Error& error) {
-    return error.status();
-  }
-  return WAVE_OK;
-}
-
-std::string error_message_of(auto&& call) {
-  try {
-    call();
-  } catch (const wave::Error& error) {
-    return error.what();
-  }
-  return {};
-}
 
 // ---- oracle 1: libxcrypt -----------------------------------------------------------
 
@@ -447,7 +432,7 @@ TEST_CASE("72 and 73 byte passwords") {
   CHECK(status_of([&] { wave::bcrypt_hash(p73, 4); }) == WAVE_ERR_INVALID_ARGUMENT);
   CHECK(status_of([&] { wave::bcrypt_hash_with_salt(p73, 4, BcryptPrefix::k2b, salt); }) ==
         WAVE_ERR_INVALID_ARGUMENT);
-  CHECK(error_message_of([&] { wave::bcrypt_hash(p73, 4); }).find("72") != std::string::npos);
+  CHECK(message_of([&] { wave::bcrypt_hash(p73, 4); }).find("72") != std::string::npos);
   // Verification: only the first 72 bytes count, as in the oracles.
   CHECK(wave::bcrypt_verify(p72, hash));
   CHECK(wave::bcrypt_verify(p73, hash));
@@ -532,17 +517,17 @@ TEST_CASE("malformed hash strings are refused, never crash") {
   };
   for (const auto& hash : malformed) {
     CAPTURE(printable(hash));
-    const std::string message = error_message_of([&] { wave::bcrypt_parse(hash); });
+    const std::string message = message_of([&] { wave::bcrypt_parse(hash); });
     CHECK(status_of([&] { wave::bcrypt_parse(hash); }) == WAVE_ERR_INVALID_ARGUMENT);
     CHECK(status_of([&] { wave::bcrypt_verify("U*U", hash); }) == WAVE_ERR_INVALID_ARGUMENT);
     CHECK(message.rfind("malformed bcrypt hash: ", 0) == 0);
     // The message never repeats the digest.
     CHECK(message.find(digest.substr(0, 10)) == std::string::npos);
   }
-  CHECK(error_message_of([&] { wave::bcrypt_parse("$2x$05$" + salt + digest); }).find("$2x$") != std::string::npos);
-  CHECK(error_message_of([&] { wave::bcrypt_parse(kValid + "x"); }).find("trailing") != std::string::npos);
-  CHECK(error_message_of([&] { wave::bcrypt_parse(with(40, '\0')); }).find("NUL") != std::string::npos);
-  CHECK(error_message_of([&] { wave::bcrypt_parse(with(28, 'P')); }).find("non-canonical") != std::string::npos);
+  CHECK(message_of([&] { wave::bcrypt_parse("$2x$05$" + salt + digest); }).find("$2x$") != std::string::npos);
+  CHECK(message_of([&] { wave::bcrypt_parse(kValid + "x"); }).find("trailing") != std::string::npos);
+  CHECK(message_of([&] { wave::bcrypt_parse(with(40, '\0')); }).find("NUL") != std::string::npos);
+  CHECK(message_of([&] { wave::bcrypt_parse(with(28, 'P')); }).find("non-canonical") != std::string::npos);
   // The control: the unchanged string is fine.
   CHECK(wave::bcrypt_verify("U*U", kValid));
 }

@@ -13,6 +13,7 @@
 #include "acl/acl.hpp"
 #include "common/error.hpp"
 #include "crypto/uuid.hpp"
+#include "integration/test_errors.hpp"
 #include "service/memory_stores.hpp"
 #include "service/user_cache.hpp"
 #include "unit/fake_clock.hpp"
@@ -20,6 +21,7 @@
 namespace {
 
 using wave_test::FakeClock;
+using wave_test::status_of;
 
 wave::MapRequest request(const std::string& app, const std::string& internal, const std::string& token,
                          std::chrono::seconds ttl = std::chrono::seconds(60)) {
@@ -31,15 +33,6 @@ wave::MapRequest request(const std::string& app, const std::string& internal, co
   r.credential_id = wave::uuid_v4();
   r.ttl = ttl;
   return r;
-}
-
-wave_status status_of(const std::function<void()>& action) {
-  try {
-    action();
-  } catch (const wave::Error& error) {
-    return error.status();
-  }
-  return WAVE_OK;
 }
 
 }  // namespace
