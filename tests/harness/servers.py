@@ -12,7 +12,8 @@ server call it themselves with a state directory of their own.  `start` on a sta
 whose recorded port is still free reuses that port, so a restarted server keeps its URI.
 
 Environment: WAVE_TEST_MONGO_URI (use that MongoDB instead of starting FerretDB),
-WAVE_FERRETDB (the ferretdb binary; default .tools/bin/ferretdb, then PATH).
+WAVE_FERRETDB (the ferretdb binary; default: where tools/install-deps.sh builds it, i.e.
+$WAVE_TOOLS_DIR/bin or ~/.cache/wave-tools/bin, then .tools/bin, then PATH).
 """
 import os
 import shutil
@@ -85,8 +86,12 @@ def previous_port(state, kind):
 
 
 def find_ferretdb():
-    for candidate in (os.environ.get("WAVE_FERRETDB"), os.path.join(ROOT, ".tools", "bin", "ferretdb"),
-                      shutil.which("ferretdb")):
+    # Where tools/install-deps.sh puts it (WAVE_TOOLS_DIR or the user's cache), then the
+    # checkout's .tools, then PATH.
+    tools = os.environ.get("WAVE_TOOLS_DIR") or os.path.join(
+        os.environ.get("XDG_CACHE_HOME") or os.path.expanduser("~/.cache"), "wave-tools")
+    for candidate in (os.environ.get("WAVE_FERRETDB"), os.path.join(tools, "bin", "ferretdb"),
+                      os.path.join(ROOT, ".tools", "bin", "ferretdb"), shutil.which("ferretdb")):
         if candidate and os.access(candidate, os.X_OK):
             return candidate
     raise SystemExit("servers.py: no FerretDB binary (run tools/install-ferretdb.sh, set WAVE_FERRETDB, "
