@@ -395,6 +395,19 @@ struct Service::Impl {
     return std::move(*group);
   }
 
+  // What every owner-only membership change checks first: valid IDs, the caller owns the
+  // group, and the app user has an internal ID.  Returns the group and the member's ID.
+  std::pair<Group, std::string> owner_change(std::string_view token, std::string_view group_id,
+                                             std::string_view app_user_id, const char* action) {
+    check_group_id(group_id);
+    check_app_user_id(app_user_id, WAVE_ERR_INVALID_ARGUMENT, "an app user ID");
+    const std::string me = caller(token);
+    Group group = group_or_throw(group_id);
+    if (group.owner != me) fail(WAVE_ERR_DENIED, std::string("only the group's owner can ") + action);
+    std::string member = internal_id_of(app_user_id);
+    return {std::move(group), std::move(member)};
+  }
+
   void grant_group(const std::string& group_id, const std::string& member) {
     const acl::Patterns patterns = acl::group_patterns(group_id, member);
     directory->add_patterns(member, patterns.publish, patterns.subscribe);
@@ -571,12 +584,7 @@ GroupCreation Service::create_group(std::string_view token, std::string_view nam
 }
 
 bool Service::add_group_member(std::string_view token, std::string_view group_id, std::string_view app_user_id) {
-  check_group_id(group_id);
-  check_app_user_id(app_user_id, WAVE_ERR_INVALID_ARGUMENT, "an app user ID");
-  const std::string me = impl_->caller(token);
-  const Group group = impl_->group_or_throw(group_id);
-  if (group.owner != me) fail(WAVE_ERR_DENIED, "only the group's owner can add members");
-  const std::string member = impl_->internal_id_of(app_user_id);
+  const auto [group, member] = impl_->owner_change(token, group_id, app_user_id, "add members");
   const bool added = impl_->directory->add_group_member(group.id, member);
   if (!added && !contains(group.members, member)) fail(WAVE_ERR_NOT_FOUND, "no such group (it was just deleted)");
   impl_->grant_group(group.id, member);
@@ -584,12 +592,7 @@ bool Service::add_group_member(std::string_view token, std::string_view group_id
 }
 
 bool Service::remove_group_member(std::string_view token, std::string_view group_id, std::string_view app_user_id) {
-  check_group_id(group_id);
-  check_app_user_id(app_user_id, WAVE_ERR_INVALID_ARGUMENT, "an app user ID");
-  const std::string me = impl_->caller(token);
-  const Group group = impl_->group_or_throw(group_id);
-  if (group.owner != me) fail(WAVE_ERR_DENIED, "only the group's owner can remove members");
-  const std::string member = impl_->internal_id_of(app_user_id);
+  const auto [group, member] = impl_->owner_change(token, group_id, app_user_id, "remove members");
   if (member == group.owner)
     fail(WAVE_ERR_CONFLICT, "the owner cannot be removed from the group: delete the group instead");
   const bool removed = impl_->directory->remove_group_member(group.id, member);
