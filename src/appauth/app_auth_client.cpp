@@ -12,6 +12,7 @@
 #include <vector>
 
 #include "common/error.hpp"
+#include "common/utf8.hpp"
 
 namespace wave {
 namespace {
@@ -111,12 +112,55 @@ size_t collect_body(char* data, size_t size, size_t count, void* user) {
   return bytes;
 }
 
+// An answer that is neither valid nor invalid; `endpoint` is already free of credentials.
+[[noreturn]] void fail_upstream(std::string_view endpoint, const std::string& what) {
+  fail(WAVE_ERR_UPSTREAM, "the app's authentication endpoint " + std::string(endpoint) + what);
+}
+
 struct SlistDeleter {
   void operator()(curl_slist* list) const noexcept { curl_slist_free_all(list); }
 };
 using Slist = std::unique_ptr<curl_slist, SlistDeleter>;
 
 }  // namespace
+
+AppAuthAnswer interpret_app_answer(long http_status, std::string_view body, std::string_view endpoint_for_messages) {
+  const std::string_view where = endpoint_for_messages;
+  if (http_status == 400 || http_status == 401 || http_status == 403) {
+    return AppAuthAnswer{AppAuthVerdict::invalid, {}, http_status};
+  }
+  if (http_status >= 300 && http_status < 400) {
+    fail_upstream(where, " answered with redirect HTTP " + std::to_string(http_status) +
+                             "; redirects are not followed: configure the final URL");
+  }
+  if (http_status != 200) {
+    fail_upstream(where, " answered HTTP " + std::to_string(http_status) +
+                             " (expected 200, or 400/401/403 for an invalid token); check the app");
+  }
+  // RapidJSON stops at a NUL byte, so "{...}\0junk" would pass as JSON: refuse it outright.
+  if (body.find('\0') != std::string_view::npos) fail_upstream(where, " answered 200 with a NUL byte in its body");
+  rapidjson::Document document;
+  // Iterative: nesting depth cannot exhaust the stack; UTF-8 validated for the C ABI.
+  document.Parse<rapidjson::kParseIterativeFlag | rapidjson::kParseValidateEncodingFlag>(body.data(), body.size());
+  if (document.HasParseError()) {
+    fail_upstream(where, std::string(" answered 200 with a body that is not JSON (") +
+                             rapidjson::GetParseError_En(document.GetParseError()) + " at byte " +
+                             std::to_string(document.GetErrorOffset()) + ")");
+  }
+  if (!document.IsObject()) fail_upstream(where, " answered 200 with JSON that is not an object");
+  const auto member = document.FindMember("userID");
+  if (member == document.MemberEnd()) fail_upstream(where, " answered 200 without a \"userID\" field");
+  if (!member->value.IsString()) fail_upstream(where, " answered 200 with a \"userID\" that is not a string");
+  std::string user_id(member->value.GetString(), member->value.GetStringLength());
+  if (user_id.empty()) fail_upstream(where, " answered 200 with an empty \"userID\"");
+  if (user_id.find('\0') != std::string::npos) {
+    fail_upstream(where, " answered 200 with a \"userID\" containing a NUL character");
+  }
+  // RapidJSON 1.1 decodes a lone low-surrogate escape ("\udc00") into bytes that are not
+  // UTF-8; such an ID would become a Redis key and a MongoDB _id, so check it strictly.
+  if (!is_valid_utf8(user_id)) fail_upstream(where, " answered 200 with a \"userID\" that is not valid UTF-8");
+  return AppAuthAnswer{AppAuthVerdict::valid, std::move(user_id), http_status};
+}
 
 struct AppAuthClient::Impl {
   AppAuthOptions options;
@@ -228,43 +272,20 @@ struct AppAuthClient::Impl {
                                     "); check the URL, that the app is running, and its TLS certificate");
   }
 
-  AppAuthAnswer interpret(long status, const std::string& body) {
-    const std::string where = "the app's authentication endpoint " + url_for_messages;
-    if (status == 400 || status == 401 || status == 403) {
-      (status == 400 ? invalid_400 : status == 401 ? invalid_401 : invalid_403).fetch_add(1, std::memory_order_relaxed);
-      return AppAuthAnswer{AppAuthVerdict::invalid, {}, status};
+  // interpret_app_answer, counted: by verdict (invalid by status), an upstream error as an error.
+  AppAuthAnswer interpret(long status, std::string_view body) {
+    try {
+      AppAuthAnswer answer = interpret_app_answer(status, body, url_for_messages);
+      if (answer.verdict == AppAuthVerdict::valid) {
+        valid.fetch_add(1, std::memory_order_relaxed);
+      } else {
+        (status == 400 ? invalid_400 : status == 401 ? invalid_401 : invalid_403).fetch_add(1, std::memory_order_relaxed);
+      }
+      return answer;
+    } catch (const Error&) {
+      errors.fetch_add(1, std::memory_order_relaxed);
+      throw;
     }
-    if (status >= 300 && status < 400) {
-      error(WAVE_ERR_UPSTREAM, where + " answered with redirect HTTP " + std::to_string(status) +
-                                   "; redirects are not followed: configure the final URL");
-    }
-    if (status != 200) {
-      error(WAVE_ERR_UPSTREAM, where + " answered HTTP " + std::to_string(status) +
-                                   " (expected 200, or 400/401/403 for an invalid token); check the app");
-    }
-    rapidjson::Document document;
-    // Iterative: nesting depth cannot exhaust the stack; UTF-8 validated for the C ABI.
-    document.Parse<rapidjson::kParseIterativeFlag | rapidjson::kParseValidateEncodingFlag>(body.data(), body.size());
-    if (document.HasParseError()) {
-      error(WAVE_ERR_UPSTREAM, where + " answered 200 with a body that is not JSON (" +
-                                   rapidjson::GetParseError_En(document.GetParseError()) + " at byte " +
-                                   std::to_string(document.GetErrorOffset()) + ")");
-    }
-    if (!document.IsObject()) error(WAVE_ERR_UPSTREAM, where + " answered 200 with JSON that is not an object");
-    const auto member = document.FindMember("userID");
-    if (member == document.MemberEnd()) {
-      error(WAVE_ERR_UPSTREAM, where + " answered 200 without a \"userID\" field");
-    }
-    if (!member->value.IsString()) {
-      error(WAVE_ERR_UPSTREAM, where + " answered 200 with a \"userID\" that is not a string");
-    }
-    std::string user_id(member->value.GetString(), member->value.GetStringLength());
-    if (user_id.empty()) error(WAVE_ERR_UPSTREAM, where + " answered 200 with an empty \"userID\"");
-    if (user_id.find('\0') != std::string::npos) {
-      error(WAVE_ERR_UPSTREAM, where + " answered 200 with a \"userID\" containing a NUL character");
-    }
-    valid.fetch_add(1, std::memory_order_relaxed);
-    return AppAuthAnswer{AppAuthVerdict::valid, std::move(user_id), status};
   }
 };
 

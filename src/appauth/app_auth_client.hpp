@@ -36,6 +36,15 @@ struct AppAuthAnswer {
   long http_status;
 };
 
+// Interprets the endpoint's answer: HTTP status plus the body it sent.  400, 401 and 403
+// are invalid; 200 with a JSON object whose "userID" is a non-empty, NUL-free string of
+// strict UTF-8 is valid (the body must be UTF-8 JSON without NUL bytes; any nesting depth
+// is safe).  Anything else
+// throws wave::Error(WAVE_ERR_UPSTREAM) with a message that starts with "the app's
+// authentication endpoint <endpoint_for_messages>" and never repeats the body's strings.
+// Pure and thread-safe: AppAuthClient::check calls it on every answer.
+AppAuthAnswer interpret_app_answer(long http_status, std::string_view body, std::string_view endpoint_for_messages);
+
 struct AppAuthStats {
   std::uint64_t valid;
   std::uint64_t invalid_400;

@@ -3,7 +3,8 @@
 //
 // URIs: redis://[[user]:password@]host[:port][/db]  (port 6379, db 0 by default; user
 // needs Redis 6 ACLs) and unix:///path/to/socket[?db=N] (protected by the socket's file
-// permissions).  Anything else is WAVE_ERR_CONFIG; messages never echo the password.
+// permissions), parsed by parse_redis_uri (redis/redis_uri.hpp).  Anything else is
+// WAVE_ERR_CONFIG; messages never echo the password.
 // A pool of at most pool_size connections; each command has timeout_ms to complete.
 // A broken connection is dropped and redialled on next use, so the store recovers by
 // itself when Redis comes back.  Errors: WAVE_ERR_UNAVAILABLE (cannot connect or the

@@ -63,15 +63,7 @@ struct Fixture {
   MongoDirectoryStore store;
 };
 
-// The driver logs every failed heartbeat at DEBUG level; keep the test output readable.
-[[maybe_unused]] const bool quiet_driver_log = [] {
-  mongoc_log_set_handler(
-      [](mongoc_log_level_t level, const char* domain, const char* message, void* data) {
-        if (level <= MONGOC_LOG_LEVEL_WARNING) mongoc_log_default_handler(level, domain, message, data);
-      },
-      nullptr);
-  return true;
-}();
+
 
 // kill(SIGSTOP) returns before the target stops: wait until every thread is stopped ('T').
 bool wait_until_stopped(pid_t pid) {
