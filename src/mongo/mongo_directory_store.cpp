@@ -524,16 +524,20 @@ struct MongoDirectoryStore::Impl {
     std::int64_t matched = 0;
     std::int64_t modified = 0;
     std::int64_t upserted = 0;
+    bool duplicate = false;  // only with report_duplicate: the upsert kept hitting a duplicate key
   };
 
   // update_one; with `upsert`, a duplicate-key error (two upserts inserting the same new
   // document at once: MongoDB may, FerretDB does, report it instead of retrying) is retried
   // as the update it now is.  A duplicate that persists means a document with this
-  // client_id but another username exists: a conflict an operator must resolve.
+  // client_id but another username exists: a conflict an operator must resolve; or, for a
+  // conditional upsert, that the document exists but fails the condition, which the caller
+  // tells apart (`report_duplicate`: counts.duplicate instead of the conflict).
   // `retry`: false when the caller reads the counts (a retry after a lost reply would count
   // the first attempt's effect as "nothing changed").
   UpdateCounts update_one(const char* operation, const char* collection, std::string_view document_key,
-                          const bson_t* selector, const bson_t* update, bool upsert, bool retry) {
+                          const bson_t* selector, const bson_t* update, bool upsert, bool retry,
+                          bool report_duplicate = false) {
     ensure_indexes();
     std::lock_guard serialise(write_lock(collection, document_key));
     UpdateCounts counts;
@@ -558,6 +562,11 @@ struct MongoDirectoryStore::Impl {
       if (duplicate && upsert) {
         error = bson_error_t{};
         if (attempt(error)) return true;
+        if (duplicate && report_duplicate) {
+          counts = UpdateCounts{};
+          counts.duplicate = true;
+          return true;
+        }
         if (duplicate)
           fail(WAVE_ERR_CONFLICT, std::string("MongoDB ") + operation + " on " + options.database + "." + collection +
                                       ": another document already holds this key (" + redact(error.message) +
@@ -748,18 +757,47 @@ void append_add_to_set(bson_t* update, const std::vector<std::string>& publish,
 
 }  // namespace
 
-void MongoDirectoryStore::upsert_credentials(std::string_view internal_id, std::string_view app_user_id,
+bool MongoDirectoryStore::upsert_credentials(std::string_view internal_id, std::string_view app_user_id,
                                              std::string_view passhash, std::string_view credential_id,
+                                             std::string_view expected_credential_id,
                                              const std::vector<std::string>& publish_patterns,
                                              const std::vector<std::string>& subscribe_patterns) {
   require_topic_safe_id(internal_id, "internal ID");
   require_text(app_user_id, "app user ID");
   require_text(passhash, "passhash");
   require_text(credential_id, "credential ID");
+  if (!expected_credential_id.empty()) require_text(expected_credential_id, "expected credential ID");
   const auto publish = unique_in_order(publish_patterns, "publish pattern");
   const auto subscribe = unique_in_order(subscribe_patterns, "subscribe pattern");
 
+  // Compare-and-set in the selector: wave_credential_id $in [expected, ours, null] (null
+  // also matches a missing field, on MongoDB and FerretDB alike).  When nothing matches,
+  // the upsert tries to insert a second document for this client and the unique index
+  // refuses it: that duplicate is the "changed meanwhile" answer.
   Doc selector = acl_selector(internal_id);
+  {
+    bson_t condition;
+    bson_t allowed;
+    check_append(bson_append_document_begin(selector.get(), "wave_credential_id", -1, &condition));
+    check_append(bson_append_array_begin(&condition, "$in", -1, &allowed));
+    std::uint32_t index = 0;
+    const auto append_next = [&](std::string_view value) {
+      char index_buffer[16];
+      const char* index_key = nullptr;
+      const std::size_t index_len = bson_uint32_to_string(index++, &index_key, index_buffer, sizeof index_buffer);
+      if (value.empty()) {
+        check_append(bson_append_null(&allowed, index_key, static_cast<int>(index_len)));
+      } else {
+        check_append(bson_append_utf8(&allowed, index_key, static_cast<int>(index_len), value.data(),
+                                      bson_length(value)));
+      }
+    };
+    if (!expected_credential_id.empty() && expected_credential_id != credential_id) append_next(expected_credential_id);
+    append_next(credential_id);
+    append_next("");
+    check_append(bson_append_array_end(&condition, &allowed));
+    check_append(bson_append_document_end(selector.get(), &condition));
+  }
   Doc update;
   bson_t set;
   check_append(bson_append_document_begin(update.get(), "$set", -1, &set));
@@ -771,7 +809,18 @@ void MongoDirectoryStore::upsert_credentials(std::string_view internal_id, std::
   append_int64(&set, "wave_updated_at_ms", now_ms());
   check_append(bson_append_document_end(update.get(), &set));
   append_add_to_set(update.get(), publish, subscribe);
-  impl_->update_one("upsert credentials", kAclCollection, internal_id, selector.get(), update.get(), true, true);
+  // Retried after a lost reply: a first attempt that took effect still matches (ours is in
+  // the allowed set), so the retry changes nothing.
+  const auto counts = impl_->update_one("upsert credentials", kAclCollection, internal_id, selector.get(),
+                                        update.get(), true, true, true);
+  if (!counts.duplicate) return true;
+  // The duplicate is either this user's document holding another credential (the
+  // compare-and-set said no) or a document with this client_id but another username.
+  Doc plain = acl_selector(internal_id);
+  if (impl_->find_one("upsert credentials", kAclCollection, plain.get())) return false;
+  fail(WAVE_ERR_CONFLICT, "MongoDB upsert credentials on " + impl_->options.database + "." + kAclCollection +
+                              ": another document already holds this client_id (a document with the same "
+                              "client_id but another username may exist: fix or delete it)");
 }
 
 bool MongoDirectoryStore::replace_passhash(std::string_view internal_id, std::string_view credential_id,
@@ -906,21 +955,46 @@ bool MongoDirectoryStore::remove_group_member(std::string_view group_id, std::st
   return counts.modified == 1;
 }
 
-bool MongoDirectoryStore::delete_group(std::string_view group_id) {
+namespace {
+struct FindAndModifyOptsDeleter {
+  void operator()(mongoc_find_and_modify_opts_t* opts) const { mongoc_find_and_modify_opts_destroy(opts); }
+};
+using FindAndModifyOptsPtr = std::unique_ptr<mongoc_find_and_modify_opts_t, FindAndModifyOptsDeleter>;
+}  // namespace
+
+std::optional<Group> MongoDirectoryStore::delete_group(std::string_view group_id) {
   require_text(group_id, "group ID");
   Doc selector = id_selector(group_id);
   impl_->ensure_indexes();
-  std::int64_t deleted = 0;
-  // Not retried: a retry after a lost reply would find nothing and report "no such group".
+  std::optional<Doc> deleted;
+  // findAndModify with remove: the document as it was when it went, so the caller sees the
+  // members added since it last read the group.  Serialised with this process's member
+  // updates of the group.  Not retried: a retry after a lost reply would find nothing and
+  // report "no such group".
+  std::lock_guard serialise(impl_->write_lock(kGroupCollection, group_id));
   impl_->run("delete group", kGroupCollection, [&](bson_error_t& error) {
     Impl::Client client(*impl_, "delete group", kGroupCollection);
     CollectionPtr coll = client.collection(kGroupCollection);
+    FindAndModifyOptsPtr opts(mongoc_find_and_modify_opts_new());
+    if (!opts || !mongoc_find_and_modify_opts_set_flags(opts.get(), MONGOC_FIND_AND_MODIFY_REMOVE))
+      fail(WAVE_ERR_NO_MEMORY, "MongoDB delete group: cannot build the findAndModify options");
     Reply reply;
-    if (!mongoc_collection_delete_one(coll.get(), selector.get(), nullptr, reply.get(), &error)) return false;
-    deleted = reply.count("deletedCount");
+    if (!mongoc_collection_find_and_modify_with_opts(coll.get(), selector.get(), opts.get(), reply.get(), &error))
+      return false;
+    bson_iter_t it;
+    if (bson_iter_init_find(&it, reply.get(), "value") && BSON_ITER_HOLDS_DOCUMENT(&it)) {
+      std::uint32_t length = 0;
+      const std::uint8_t* data = nullptr;
+      bson_iter_document(&it, &length, &data);
+      bson_t value;
+      if (!bson_init_static(&value, data, length))
+        fail(WAVE_ERR_BACKEND, "MongoDB delete group: the server returned a malformed document");
+      deleted.emplace(&value);
+    }
     return true;
   }, false);
-  return deleted == 1;
+  if (!deleted) return std::nullopt;
+  return group_from(deleted->get());
 }
 
 std::vector<Group> MongoDirectoryStore::groups_of(std::string_view internal_id) {

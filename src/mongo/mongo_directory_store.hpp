@@ -14,7 +14,9 @@
 //
 // Thread-safety: one store may be used from any number of threads at once (a client pool).
 // Writes to one document are serialised inside the process: FerretDB v1 loses concurrent
-// updates of one document otherwise (see the .cpp).
+// updates of one document otherwise (see the .cpp).  The compare-and-set writes
+// (upsert_credentials, replace_passhash) put their condition in the update's selector:
+// atomic on MongoDB; on FerretDB v1 atomic among this process's writes only.
 // Timeouts: timeout_ms bounds server selection, connecting, each reply and the wait for a
 // pooled connection; a call against a dead or frozen server fails after about timeout_ms.
 // A connection found dead without delay (the server restarted) is retried once.
@@ -62,8 +64,9 @@ class MongoDirectoryStore final : public DirectoryStore {
   std::vector<std::optional<std::string>> find_identities(const std::vector<std::string>& app_user_ids) override;
 
   std::optional<AclDocument> find_acl(std::string_view internal_id) override;
-  void upsert_credentials(std::string_view internal_id, std::string_view app_user_id, std::string_view passhash,
-                          std::string_view credential_id, const std::vector<std::string>& publish_patterns,
+  bool upsert_credentials(std::string_view internal_id, std::string_view app_user_id, std::string_view passhash,
+                          std::string_view credential_id, std::string_view expected_credential_id,
+                          const std::vector<std::string>& publish_patterns,
                           const std::vector<std::string>& subscribe_patterns) override;
   bool replace_passhash(std::string_view internal_id, std::string_view credential_id,
                         std::string_view new_passhash, std::string_view new_credential_id) override;
@@ -76,7 +79,7 @@ class MongoDirectoryStore final : public DirectoryStore {
   std::optional<Group> find_group(std::string_view group_id) override;
   bool add_group_member(std::string_view group_id, std::string_view internal_id) override;
   bool remove_group_member(std::string_view group_id, std::string_view internal_id) override;
-  bool delete_group(std::string_view group_id) override;
+  std::optional<Group> delete_group(std::string_view group_id) override;
   std::vector<Group> groups_of(std::string_view internal_id) override;
 
   // The database name in use (for diagnostics and tests).

@@ -29,9 +29,11 @@ constexpr int kMaxScriptAttempts = 128;
 // KEYS: 1 mapping:<app>  2 session:<new token>  3 credential:<internal id>
 //       4 session:<old token> (only when the pre-read saw another token)
 // ARGV: 1 expected internal ID ("" = no mapping)  2 expected token ("" = none)
-//       3 new token  4 proposed internal ID  5 new credential ID  6 password digest
+//       3 new token  4 the durable internal ID  5 new credential ID  6 password digest
 //       7 app user ID  8 TTL in seconds
-// Returns {'ok', internal ID, credential ID, '1'|'0' token changed, previous token or ''}.
+// Returns {'ok', internal ID, credential ID, '1'|'0' token changed, previous token or ''},
+// {'retry'} when the pre-read went stale, or {'conflict'} (nothing written) when the
+// mapping names another internal ID than the durable one.
 constexpr std::string_view kMapScript = R"lua(
 local current = redis.call('HMGET', KEYS[1], 'internalWaveUserID', 'token', 'credentialID')
 local id = current[1] or ''
@@ -39,6 +41,9 @@ local token = current[2] or ''
 local credential = current[3] or ''
 if id ~= ARGV[1] or token ~= ARGV[2] then
   return {'retry'}
+end
+if id ~= '' and id ~= ARGV[4] then
+  return {'conflict'}
 end
 local changed = '0'
 local previous = ''
@@ -83,6 +88,16 @@ if KEYS[3] and redis.call('HGET', KEYS[3], 'token') == ARGV[2] then
   redis.call('HDEL', KEYS[3], 'token')
 end
 return {'ok'}
+)lua";
+
+// KEYS: 1 credential:<internal id>   ARGV: 1 password digest
+// Returns {'deleted'} or {'kept'} (absent, or another credential's digest).
+constexpr std::string_view kForgetScript = R"lua(
+if redis.call('HGET', KEYS[1], 'passwordDigest') == ARGV[1] then
+  redis.call('DEL', KEYS[1])
+  return {'deleted'}
+end
+return {'kept'}
 )lua";
 
 std::string sha1_hex(std::string_view text) {
@@ -143,6 +158,7 @@ struct RedisSessionStore::Impl {
   RedisEndpoint endpoint;
   Script map_script{kMapScript, sha1_hex(kMapScript)};
   Script revoke_script{kRevokeScript, sha1_hex(kRevokeScript)};
+  Script forget_script{kForgetScript, sha1_hex(kForgetScript)};
 
   std::mutex mutex;
   std::condition_variable available;
@@ -442,6 +458,10 @@ MapResult RedisSessionStore::map_user(const MapRequest& request) {
           {id, token, request.token, request.internal_id, request.credential_id, request.password_digest,
            request.app_user_id, ttl});
       if (text_of(reply->element[0]) == "retry") continue;  // another login changed the mapping
+      if (text_of(reply->element[0]) == "conflict")
+        fail(WAVE_ERR_CONFLICT, "Redis (mapping:) names another internal ID for this app user than the durable "
+                                "record (MongoDB wave_identities); nothing was written: delete the Redis mapping so "
+                                "that it is rebuilt from MongoDB");
       if (text_of(reply->element[0]) != "ok" || reply->elements != 5) unexpected_reply(impl_->endpoint.display);
       MapResult result;
       result.internal_id = text_of(reply->element[1]);
@@ -467,6 +487,17 @@ std::optional<CredentialRecord> RedisSessionStore::find_credential(std::string_v
     // A record without its digest can authorize nothing: treat it as absent.
     if (!digest || digest->empty()) return std::nullopt;
     return CredentialRecord{std::move(*digest), app_user_id.value_or(""), credential_id.value_or("")};
+  });
+}
+
+bool RedisSessionStore::forget_credential(std::string_view internal_id, std::string_view password_digest) {
+  if (internal_id.empty() || password_digest.empty()) return false;
+  const std::string key = impl_->key("credential:", internal_id);
+  return impl_->with_connection([&](redisContext* context) {
+    const Reply reply = impl_->run_script(context, impl_->forget_script, {key}, {std::string(password_digest)});
+    const std::string_view outcome = text_of(reply->element[0]);
+    if (outcome != "deleted" && outcome != "kept") unexpected_reply(impl_->endpoint.display);
+    return outcome == "deleted";
   });
 }
 

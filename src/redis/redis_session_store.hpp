@@ -9,7 +9,8 @@
 // A broken connection is dropped and redialled on next use, so the store recovers by
 // itself when Redis comes back.  Errors: WAVE_ERR_UNAVAILABLE (cannot connect or the
 // connection broke), WAVE_ERR_TIMEOUT, WAVE_ERR_BACKEND (an error reply),
-// WAVE_ERR_CONFIG (bad URI / options, thrown by the constructor).  Thread-safe.
+// WAVE_ERR_CONFIG (bad URI / options, thrown by the constructor), WAVE_ERR_CONFLICT
+// (map_user: the mapping names another internal ID than the request).  Thread-safe.
 #pragma once
 
 #include <cstdint>
@@ -40,6 +41,7 @@ class RedisSessionStore final : public SessionStore {
       const std::vector<std::string>& app_user_ids) override;
   MapResult map_user(const MapRequest& request) override;
   std::optional<CredentialRecord> find_credential(std::string_view internal_id) override;
+  bool forget_credential(std::string_view internal_id, std::string_view password_digest) override;
   std::optional<RevokeResult> revoke(std::string_view token) override;
 
   // Sends PING; throws like any command.  For health checks and start-up validation.

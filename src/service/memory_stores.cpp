@@ -79,6 +79,9 @@ MapResult MemorySessionStore::map_user(const MapRequest& request) {
   purge_expired(now);
   MapResult result;
   auto it = mappings_.find(request.app_user_id);
+  if (it != mappings_.end() && it->second.internal_id != request.internal_id)
+    fail(WAVE_ERR_CONFLICT, "the session store maps this app user to another internal ID than the durable record; "
+                            "delete its mapping so that it is rebuilt from the durable record");
   if (it == mappings_.end()) {
     it = mappings_.emplace(request.app_user_id, Mapping{request.token, request.internal_id, request.credential_id}).first;
     app_user_of_[request.internal_id] = request.app_user_id;
@@ -113,6 +116,15 @@ std::optional<CredentialRecord> MemorySessionStore::find_credential(std::string_
     return std::nullopt;
   }
   return it->second.record;
+}
+
+bool MemorySessionStore::forget_credential(std::string_view internal_id, std::string_view password_digest) {
+  std::lock_guard lock(mutex_);
+  const auto it = credentials_.find(key(internal_id));
+  if (it == credentials_.end() || it->second.record.password_digest != password_digest) return false;
+  const bool live = it->second.expires > now();
+  credentials_.erase(it);
+  return live;
 }
 
 std::optional<RevokeResult> MemorySessionStore::revoke(std::string_view token) {
@@ -187,18 +199,25 @@ std::optional<AclDocument> MemoryDirectoryStore::find_acl(std::string_view inter
   return it->second;
 }
 
-void MemoryDirectoryStore::upsert_credentials(std::string_view internal_id, std::string_view app_user_id,
+bool MemoryDirectoryStore::upsert_credentials(std::string_view internal_id, std::string_view app_user_id,
                                               std::string_view passhash, std::string_view credential_id,
+                                              std::string_view expected_credential_id,
                                               const std::vector<std::string>& publish_patterns,
                                               const std::vector<std::string>& subscribe_patterns) {
   check_document_id(internal_id);
+  if (credential_id.empty()) fail(WAVE_ERR_INVALID_ARGUMENT, "upsert_credentials: empty credential ID");
   std::lock_guard lock(mutex_);
+  if (const auto it = documents_.find(key(internal_id)); it != documents_.end()) {
+    const std::string& held = it->second.credential_id;  // "" stands for no wave_credential_id
+    if (!held.empty() && held != expected_credential_id && held != credential_id) return false;
+  }
   AclDocument& doc = document(internal_id);
   doc.app_user_id = key(app_user_id);
   doc.passhash = key(passhash);
   doc.credential_id = key(credential_id);
   add_to_set(doc.publish_acl, publish_patterns);
   add_to_set(doc.subscribe_acl, subscribe_patterns);
+  return true;
 }
 
 bool MemoryDirectoryStore::replace_passhash(std::string_view internal_id, std::string_view credential_id,
@@ -260,9 +279,11 @@ bool MemoryDirectoryStore::remove_group_member(std::string_view group_id, std::s
   return std::erase(it->second.members, key(internal_id)) > 0;
 }
 
-bool MemoryDirectoryStore::delete_group(std::string_view group_id) {
+std::optional<Group> MemoryDirectoryStore::delete_group(std::string_view group_id) {
   std::lock_guard lock(mutex_);
-  return groups_.erase(key(group_id)) > 0;
+  auto node = groups_.extract(key(group_id));
+  if (node.empty()) return std::nullopt;
+  return std::move(node.mapped());
 }
 
 std::vector<Group> MemoryDirectoryStore::groups_of(std::string_view internal_id) {

@@ -1,7 +1,7 @@
 // In-memory twins of the two store interfaces (service/stores.hpp), for embedded,
 // zero-setup use and demos: the same semantics as the Redis and MongoDB stores (TTLs,
 // atomic create-or-rotate, one identity per app user, $addToSet/$pull pattern sets,
-// conditional passhash replacement), held in this process only: nothing is durable and
+// conditional passhash writes), held in this process only: nothing is durable and
 // nothing is shared with other processes (a broker plugin in another process cannot see
 // these credentials).  They never fail with a fault (no server to lose).
 // Thread-safe: one mutex per store; every operation is atomic.
@@ -30,6 +30,7 @@ class MemorySessionStore final : public SessionStore {
   std::vector<std::optional<std::string>> find_internal_ids(const std::vector<std::string>& app_user_ids) override;
   MapResult map_user(const MapRequest& request) override;
   std::optional<CredentialRecord> find_credential(std::string_view internal_id) override;
+  bool forget_credential(std::string_view internal_id, std::string_view password_digest) override;
   std::optional<RevokeResult> revoke(std::string_view token) override;
 
   // Drops everything (the equivalent of FLUSHALL).
@@ -69,8 +70,9 @@ class MemoryDirectoryStore final : public DirectoryStore {
   std::vector<std::optional<std::string>> find_identities(const std::vector<std::string>& app_user_ids) override;
 
   std::optional<AclDocument> find_acl(std::string_view internal_id) override;
-  void upsert_credentials(std::string_view internal_id, std::string_view app_user_id, std::string_view passhash,
-                          std::string_view credential_id, const std::vector<std::string>& publish_patterns,
+  bool upsert_credentials(std::string_view internal_id, std::string_view app_user_id, std::string_view passhash,
+                          std::string_view credential_id, std::string_view expected_credential_id,
+                          const std::vector<std::string>& publish_patterns,
                           const std::vector<std::string>& subscribe_patterns) override;
   bool replace_passhash(std::string_view internal_id, std::string_view credential_id,
                         std::string_view new_passhash, std::string_view new_credential_id) override;
@@ -83,7 +85,7 @@ class MemoryDirectoryStore final : public DirectoryStore {
   std::optional<Group> find_group(std::string_view group_id) override;
   bool add_group_member(std::string_view group_id, std::string_view internal_id) override;
   bool remove_group_member(std::string_view group_id, std::string_view internal_id) override;
-  bool delete_group(std::string_view group_id) override;
+  std::optional<Group> delete_group(std::string_view group_id) override;
   std::vector<Group> groups_of(std::string_view internal_id) override;
 
  private:

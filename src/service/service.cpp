@@ -34,6 +34,9 @@ constexpr std::size_t kMaxGroupNameBytes = 200;
 // read it as "logged out" (no fallback to the app, no publish/subscribe) until the user
 // logs in again, which writes a fresh credential.
 constexpr std::string_view kRevokedCredentialPrefix = "revoked-";
+// Compare-and-set writes of a passhash that found the document changed: each retry means
+// another process wrote meanwhile, so this bounds only a pathological storm.
+constexpr int kMaxPasshashWrites = 8;
 constexpr std::string_view kGroupTopicPrefix = "conversations/group/";
 
 bool is_revoked_credential(std::string_view credential_id) {
@@ -268,12 +271,9 @@ struct Service::Impl {
       ensure_still_current(session);
       const std::string passhash = service_detail::make_passhash(password, config.bcrypt_cost);
       ++bcrypt_hashes;
-      ensure_still_current(session);  // bcrypt takes a while: look again before writing
-      directory->upsert_credentials(session.internal_id, session.app_user_id, passhash, session.credential_id,
-                                    own.publish, own.subscribe);
+      write_passhash(session, passhash, own, doc ? doc->credential_id : std::string());
       doc = directory->find_acl(session.internal_id);
       if (!doc) fail(WAVE_ERR_BACKEND, "the vmq_acl_auth document was not found right after it was written");
-      cache.erase(session.internal_id);
       return *doc;
     }
     const auto publish = missing_from(own.publish, doc->publish_acl);
@@ -287,25 +287,106 @@ struct Service::Impl {
     return *doc;
   }
 
-  // Another login (in any process) may have rotated the credential meanwhile: then this
-  // token is no longer current, and writing its passhash would undo the rotation.
-  void ensure_still_current(const Session& session) {
+  // Writes this credential's passhash, compare-and-set on the credential the document held
+  // (`expected`), so that a rotation or revoke written meanwhile by another process is never
+  // overwritten by this older login; then looks at Redis once more.  A revoke or rotation
+  // that landed between the last look and the write makes the passhash just written belong
+  // to a credential that is no longer current: it is retired again (compare-and-set on this
+  // credential, so a newer one is never touched) and the login fails.  Without this, a
+  // revoke racing a login's bcrypt would leave the revoked token's passhash in MongoDB.
+  void write_passhash(const Session& session, const std::string& passhash, const acl::Patterns& own,
+                      std::string expected) {
+    for (int attempt = 1;; ++attempt) {
+      ensure_still_current(session);  // bcrypt takes a while: look again before writing
+      if (directory->upsert_credentials(session.internal_id, session.app_user_id, passhash, session.credential_id,
+                                        expected, own.publish, own.subscribe))
+        break;
+      // Another process changed the document since it was read; if this credential is
+      // still current (checked again at the top), what the document holds now is stale.
+      if (attempt == kMaxPasshashWrites)
+        fail(WAVE_ERR_CONFLICT, "the user's vmq_acl_auth document kept changing under concurrent logins; try again");
+      const auto now = directory->find_acl(session.internal_id);
+      expected = now ? now->credential_id : std::string();
+    }
+    cache.erase(session.internal_id);
+    bool current = false;
+    try {
+      current = is_current(session);
+    } catch (const Error&) {
+      // Fail closed: unable to tell whether the credential is still current, retire what
+      // was just written (the next login writes it again), then report the fault.
+      try {
+        retire_passhash(session.internal_id, session.credential_id);
+      } catch (const Error&) {
+      }
+      throw;
+    }
+    if (!current) {
+      retire_passhash(session.internal_id, session.credential_id);
+      cache.erase(session.internal_id);
+      fail(WAVE_ERR_CONFLICT, kNoLongerCurrent);
+    }
+  }
+
+  static constexpr const char* kNoLongerCurrent =
+      "this token stopped being the user's current credential while logging in (revoked, replaced by another "
+      "token's login, or its session ended); log in again";
+
+  // Whether the credential this login works for is still the user's current one in Redis.
+  // No credential at all means a revoke (or the session's end, or a Redis wipe) came in
+  // between: not current either, or the login would write a passhash for a revoked token.
+  bool is_current(const Session& session) {
     const auto current = sessions->find_credential(session.internal_id);
-    if (current && current->credential_id != session.credential_id)
-      fail(WAVE_ERR_CONFLICT, "this user logged in with another token meanwhile; this token is no longer current");
+    return current && current->credential_id == session.credential_id;
+  }
+
+  void ensure_still_current(const Session& session) {
+    if (!is_current(session)) fail(WAVE_ERR_CONFLICT, kNoLongerCurrent);
+  }
+
+  // A passhash nobody can match: bcrypt of a fresh 256-bit random secret that is wiped at
+  // once (a well-formed hash, so VerneMQ's MongoDB path just refuses every password).
+  std::string unusable_passhash() {
+    unsigned char secret[32];
+    random_bytes(secret, sizeof secret);
+    std::string replacement = base64url_encode(secret, sizeof secret);
+    secure_wipe(secret, sizeof secret);
+    std::string passhash = service_detail::make_passhash(replacement, config.bcrypt_cost);
+    secure_wipe(replacement.data(), replacement.size());
+    ++bcrypt_hashes;
+    return passhash;
+  }
+
+  // Replaces the passhash of `credential_id` by an unusable one under a "revoked-"
+  // credential (compare-and-set: false, nothing written, when the document holds another
+  // credential).
+  bool retire_passhash(const std::string& internal_id, const std::string& credential_id,
+                       const std::string& passhash = {}) {
+    const bool replaced = directory->replace_passhash(internal_id, credential_id,
+                                                      passhash.empty() ? unusable_passhash() : passhash,
+                                                      std::string(kRevokedCredentialPrefix) + uuid_v4());
+    cache.erase(internal_id);
+    return replaced;
+  }
+
+  // The group patterns of `groups` (valid group IDs only) for member `internal_id`.
+  static acl::Patterns patterns_of_groups(const std::vector<Group>& groups, const std::string& internal_id) {
+    acl::Patterns expected;
+    for (const auto& group : groups) {
+      if (!acl::is_valid_group_id(group.id)) continue;
+      const acl::Patterns patterns = acl::group_patterns(group.id, internal_id);
+      add_to_set(expected.publish, patterns.publish);
+      add_to_set(expected.subscribe, patterns.subscribe);
+    }
+    return expected;
   }
 
   // The group patterns in the document follow the group memberships: added where missing
   // (an interrupted add), removed where the group is gone or the user left (an interrupted
-  // remove/delete).  Only Wave's own conversations/group/ namespace is touched.
-  void reconcile_groups(AclDocument& doc, const std::vector<Group>& groups) {
-    acl::Patterns expected;
-    for (const auto& group : groups) {
-      if (!acl::is_valid_group_id(group.id)) continue;
-      const acl::Patterns patterns = acl::group_patterns(group.id, doc.internal_id);
-      add_to_set(expected.publish, patterns.publish);
-      add_to_set(expected.subscribe, patterns.subscribe);
-    }
+  // remove/delete).  Only Wave's own conversations/group/ namespace is touched.  Returns
+  // the memberships the document now follows (read again when patterns were added).
+  std::vector<Group> reconcile_groups(AclDocument& doc, std::vector<Group> groups) {
+    const acl::Patterns expected = patterns_of_groups(groups, doc.internal_id);
     const auto stale = [](const std::vector<std::string>& have, const std::vector<std::string>& keep) {
       std::vector<std::string> result;
       for (const auto& pattern : have)
@@ -320,14 +401,31 @@ struct Service::Impl {
       directory->add_patterns(doc.internal_id, add_publish, add_subscribe);
       add_to_set(doc.publish_acl, add_publish);
       add_to_set(doc.subscribe_acl, add_subscribe);
+      cache.erase(doc.internal_id);
+      // A removal (or group delete) may have run between groups_of and this add, its
+      // withdrawal landing before the add: look again and withdraw what no longer
+      // belongs.  (A removal that lands after this look withdraws after this add itself.)
+      groups = directory->groups_of(doc.internal_id);
+      const acl::Patterns still = patterns_of_groups(groups, doc.internal_id);
+      std::vector<std::string> late_publish;
+      std::vector<std::string> late_subscribe;
+      for (const auto& pattern : add_publish)
+        if (!contains(still.publish, pattern)) late_publish.push_back(pattern);
+      for (const auto& pattern : add_subscribe)
+        if (!contains(still.subscribe, pattern)) late_subscribe.push_back(pattern);
+      if (!late_publish.empty() || !late_subscribe.empty()) {
+        directory->remove_patterns(doc.internal_id, late_publish, late_subscribe);
+        pull(doc.publish_acl, late_publish);
+        pull(doc.subscribe_acl, late_subscribe);
+      }
     }
     if (!drop_publish.empty() || !drop_subscribe.empty()) {
       directory->remove_patterns(doc.internal_id, drop_publish, drop_subscribe);
       pull(doc.publish_acl, drop_publish);
       pull(doc.subscribe_acl, drop_subscribe);
-    }
-    if (!add_publish.empty() || !add_subscribe.empty() || !drop_publish.empty() || !drop_subscribe.empty())
       cache.erase(doc.internal_id);
+    }
+    return groups;
   }
 
   Credentials login(std::string_view token) {
@@ -341,8 +439,7 @@ struct Service::Impl {
       session = cold_session(token, digest);
     }
     AclDocument doc = ensure_document(*session, password);
-    const std::vector<Group> groups = directory->groups_of(session->internal_id);
-    reconcile_groups(doc, groups);
+    const std::vector<Group> groups = reconcile_groups(doc, directory->groups_of(session->internal_id));
 
     Credentials credentials;
     credentials.internal_id = session->internal_id;
@@ -408,10 +505,19 @@ struct Service::Impl {
     return {std::move(group), std::move(member)};
   }
 
-  void grant_group(const std::string& group_id, const std::string& member) {
-    const acl::Patterns patterns = acl::group_patterns(group_id, member);
-    directory->add_patterns(member, patterns.publish, patterns.subscribe);
-    cache.erase(member);
+  // Adds the group patterns of `members`, then reads the group again: a removal or delete
+  // that ran meanwhile may have withdrawn before these adds landed, so the patterns of
+  // whoever is no longer a member are withdrawn again.  False when the group is gone.
+  bool grant_group(const std::string& group_id, const std::vector<std::string>& members) {
+    for (const auto& member : members) {
+      const acl::Patterns patterns = acl::group_patterns(group_id, member);
+      directory->add_patterns(member, patterns.publish, patterns.subscribe);
+      cache.erase(member);
+    }
+    const auto group = directory->find_group(group_id);
+    for (const auto& member : members)
+      if (!group || !contains(group->members, member)) withdraw_group(group_id, member);
+    return group.has_value();
   }
 
   void withdraw_group(const std::string& group_id, const std::string& member) {
@@ -468,12 +574,14 @@ struct Service::Impl {
     if (!doc || doc->passhash.empty()) return denied("unknown user");
     if (is_revoked_credential(doc->credential_id)) return denied("logged out: log in again");
     ++register_fallbacks;
+    // One reason for "the app refused it" and "it is another user's token": two would tell
+    // a guesser which of its guesses are valid tokens of someone else.
+    constexpr const char* kNotThisUsersToken = "the password is not a current token of this user";
     try {
       const Credentials credentials = login(password);
-      if (credentials.internal_id != username || credentials.password != password)
-        return denied("the token belongs to another user");
+      if (credentials.internal_id != username || credentials.password != password) return denied(kNotThisUsersToken);
     } catch (const Error& error) {
-      if (error.status() == WAVE_ERR_INVALID_TOKEN) return denied("the app refused the token");
+      if (error.status() == WAVE_ERR_INVALID_TOKEN) return denied(kNotThisUsersToken);
       throw;
     }
     cache.store_digest(username, digest);
@@ -502,28 +610,47 @@ struct Service::Impl {
       // No session: the app says whose token it is.
       outcome.internal_id = internal_id_of(ask_app(token));
       if (const auto credential = sessions->find_credential(outcome.internal_id);
-          credential && constant_time_equal(credential->password_digest, digest))
+          credential && constant_time_equal(credential->password_digest, digest)) {
         credential_id = credential->credential_id;
-    }
-    cache.erase(outcome.internal_id);
-    if (!credential_id) {
-      // Redis does not know this credential (expired or lost): MongoDB's passhash decides
-      // whether the token is the user's current one (bcrypt, but revoke is not a hot path).
-      const auto doc = directory->find_acl(outcome.internal_id);
-      if (doc && !doc->passhash.empty() && !is_revoked_credential(doc->credential_id)) {
-        ++bcrypt_verifies;
-        if (service_detail::passhash_matches(password, doc->passhash)) credential_id = doc->credential_id;
+        // The session is gone but Redis still holds this token's credential, which
+        // authorize_register would keep granting until it expires: delete it (only while
+        // it is still this token's: compare-and-delete).
+        sessions->forget_credential(outcome.internal_id, digest);
       }
     }
-    if (credential_id) {
-      unsigned char secret[32];
-      random_bytes(secret, sizeof secret);
-      const std::string replacement = base64url_encode(secret, sizeof secret);
-      secure_wipe(secret, sizeof secret);
-      const std::string passhash = service_detail::make_passhash(replacement, config.bcrypt_cost);
-      ++bcrypt_hashes;
-      outcome.passhash_replaced = directory->replace_passhash(outcome.internal_id, *credential_id, passhash,
-                                                              std::string(kRevokedCredentialPrefix) + uuid_v4());
+    cache.erase(outcome.internal_id);
+    std::string replacement;  // one unusable passhash serves every attempt below
+    const auto retire = [&](const std::string& credential) {
+      if (replacement.empty()) replacement = unusable_passhash();
+      return retire_passhash(outcome.internal_id, credential, replacement);
+    };
+    if (credential_id) outcome.passhash_replaced = retire(*credential_id);
+    if (!outcome.passhash_replaced) {
+      // The document does not hold the credential Redis named (or Redis named none).  No
+      // usable passhash of this token may stay behind, nor an older one: a revoke logs the
+      // user out of VerneMQ's MongoDB path, and the "revoked-" credential also stops the
+      // broker-side checks from logging the token in again through the app.
+      const auto doc = directory->find_acl(outcome.internal_id);
+      if (doc && !doc->passhash.empty() && !is_revoked_credential(doc->credential_id)) {
+        if (credential_id) {
+          // Redis said this token's credential was the current one, so the document holds
+          // an older credential (a login of this token is on its way to write: it will
+          // find its credential gone, or its compare-and-set write refused, and write
+          // nothing usable), unless a login with a newer token ran since: then the
+          // document's credential is Redis's current one, and it stays.  The
+          // compare-and-set below loses to such a login's write, never overwrites it.
+          const auto current = sessions->find_credential(outcome.internal_id);
+          if (!current || current->credential_id != doc->credential_id)
+            outcome.passhash_replaced = retire(doc->credential_id);
+        } else {
+          // Redis does not know this token's credential (expired or lost): MongoDB's
+          // passhash decides whether it is this token's (bcrypt, but revoke is not a hot
+          // path); another token's is left alone.
+          ++bcrypt_verifies;
+          if (service_detail::passhash_matches(password, doc->passhash))
+            outcome.passhash_replaced = retire(doc->credential_id);
+        }
+      }
     }
     cache.erase(outcome.internal_id);
     if (!outcome.session_ended && !outcome.passhash_replaced)
@@ -579,7 +706,8 @@ GroupCreation Service::create_group(std::string_view token, std::string_view nam
   impl_->directory->insert_group(creation.group);
   // Memberships first, then patterns: an interruption leaves patterns missing, which the
   // member's next login (or a repeated add) restores, never patterns without a membership.
-  for (const auto& member : creation.group.members) impl_->grant_group(creation.group.id, member);
+  if (!impl_->grant_group(creation.group.id, creation.group.members))
+    fail(WAVE_ERR_NOT_FOUND, "the group was deleted while it was being created");
   return creation;
 }
 
@@ -587,7 +715,7 @@ bool Service::add_group_member(std::string_view token, std::string_view group_id
   const auto [group, member] = impl_->owner_change(token, group_id, app_user_id, "add members");
   const bool added = impl_->directory->add_group_member(group.id, member);
   if (!added && !contains(group.members, member)) fail(WAVE_ERR_NOT_FOUND, "no such group (it was just deleted)");
-  impl_->grant_group(group.id, member);
+  if (!impl_->grant_group(group.id, {member})) fail(WAVE_ERR_NOT_FOUND, "no such group (it was just deleted)");
   return added;
 }
 
@@ -615,8 +743,16 @@ void Service::delete_group(std::string_view token, std::string_view group_id) {
   const std::string me = impl_->caller(token);
   const Group group = impl_->group_or_throw(group_id);
   if (group.owner != me) fail(WAVE_ERR_DENIED, "only the group's owner can delete it");
-  if (!impl_->directory->delete_group(group.id)) fail(WAVE_ERR_NOT_FOUND, "no such group");
+  // Patterns first, then the group: a fault midway leaves the group in place, so a retry
+  // finishes the job (once the group is gone, nothing would find the patterns left).
   for (const auto& member : group.members) impl_->withdraw_group(group.id, member);
+  const auto deleted = impl_->directory->delete_group(group.id);
+  if (!deleted) fail(WAVE_ERR_NOT_FOUND, "no such group");
+  // The group as it went: members added meanwhile, and patterns a concurrent add or login
+  // put back after the withdrawals above, are withdrawn now ($pullAll: idempotent).  A
+  // fault here leaves patterns of a group that no longer exists, which each member's next
+  // login removes.
+  for (const auto& member : deleted->members) impl_->withdraw_group(group.id, member);
 }
 
 std::vector<Group> Service::list_groups(std::string_view token) {

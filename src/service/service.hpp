@@ -14,6 +14,13 @@
 // session at once.  One app user has one current token: logging in with a new token rotates
 // the credential (same internal ID, old token refused everywhere).
 //
+// Concurrency across processes: the passhash is written compare-and-set on the credential
+// the document held, and a login looks at Redis again after writing it, so a revoke or a
+// rotation made by another process while a login runs (bcrypt takes a while) is never
+// undone by it: the login fails with WAVE_ERR_CONFLICT and takes back what it wrote.
+// Group patterns are added, then the membership is read again, so a concurrent removal
+// or delete is not undone either.
+//
 // Errors: every method may throw wave::Error.  WAVE_ERR_INVALID_TOKEN (malformed, or the
 // app says invalid), WAVE_ERR_DENIED (not allowed), WAVE_ERR_NOT_FOUND (no such group or
 // user), WAVE_ERR_CONFLICT (the operation contradicts the current state),
@@ -62,6 +69,9 @@ struct RevokeOutcome {
   std::string internal_id;
   bool session_ended = false;      // a live session of this token was deleted
   bool passhash_replaced = false;  // VerneMQ's MongoDB path now refuses the old password
+                                   // (false with session_ended: the document held
+                                   // nothing of this token's or older to retire: none
+                                   // yet, already revoked, or a newer token's)
 };
 
 // A broker-side answer.  `reason` is static text for logs (empty when granted).
@@ -73,7 +83,8 @@ struct Decision {
 
 // Counters since construction, for tests, benchmarks and metrics.
 struct ServiceStats {
-  std::uint64_t bcrypt_hashes = 0;       // passhashes computed (login, rotation, revoke)
+  std::uint64_t bcrypt_hashes = 0;       // passhashes computed (login, rotation, revoke,
+                                         // taking back a login's write that went stale)
   std::uint64_t bcrypt_verifies = 0;     // revoke of a session-less token only
   std::uint64_t app_checks = 0;          // calls to the app endpoint
   std::uint64_t warm_logins = 0;         // logins answered from a live session
@@ -98,6 +109,10 @@ class Service {
   // Token format check (no network call for a malformed token), then the session or the
   // app, the identity, the mapping and the ACL document (bcrypt only when the credential
   // changed: first login, rotation, lost document); returns the credentials.
+  // WAVE_ERR_CONFLICT when the token stopped being the user's current credential during
+  // the login (revoked, or another token logged in, meanwhile: nothing usable is left in
+  // MongoDB for it), and when Redis's mapping names another internal ID than MongoDB's
+  // durable record (nothing is written to Redis then; delete the mapping to rebuild it).
   Credentials login(std::string_view token);
 
   // Internal IDs of app users, in the order asked (duplicates allowed; at most 1000 IDs).
@@ -117,7 +132,10 @@ class Service {
   bool remove_group_member(std::string_view token, std::string_view group_id, std::string_view app_user_id);
   // A member leaves (NOT_FOUND when not a member; the owner gets WAVE_ERR_CONFLICT).
   void leave_group(std::string_view token, std::string_view group_id);
-  // Owner only: deletes the group and every member's group patterns.
+  // Owner only: deletes the group and every member's group patterns.  The patterns go
+  // first, so a fault midway leaves the group in place and a retry finishes the job; the
+  // members the group had when it went (including any added meanwhile) are withdrawn once
+  // more afterwards.
   void delete_group(std::string_view token, std::string_view group_id);
   // The groups the caller belongs to.
   std::vector<Group> list_groups(std::string_view token);
@@ -128,9 +146,17 @@ class Service {
   // token's, replaces the passhash (bcrypt of a fresh random secret) so VerneMQ's MongoDB
   // path refuses the old password too; drops this process's cached entries.
   // A token without a session: the app is asked who it is (INVALID_TOKEN when it says
-  // invalid); NOT_FOUND when the user never logged in or this token is not the user's
-  // current credential (nothing to revoke).  The app stays the authority: logging in again
-  // with a token the app still accepts starts a new session.
+  // invalid), and a Redis credential still holding this token's digest is deleted too
+  // (else authorize_register would grant it until it expired).  NOT_FOUND when the user
+  // never logged in or this token is not the user's current credential (nothing to
+  // revoke).  The app stays the authority: logging in again with a token the app still
+  // accepts starts a new session.
+  // When the document does not hold the credential Redis named for this token (a login of
+  // this token has mapped it but not written its passhash yet), revoke retires whatever
+  // older credential the document holds instead (never a newer token's), and the login in
+  // flight fails without leaving a usable passhash.  Left open: a login process that dies
+  // between its write and its look back at Redis leaves that passhash; revoking the token
+  // again retires it (the document's passhash is checked with bcrypt then).
   RevokeOutcome revoke(std::string_view token);
 
   // ---- Broker-side checks: granted, or refused with a reason; faults throw (and callers
@@ -140,9 +166,16 @@ class Service {
   // compared in constant time with the credential digest from the in-process cache, then
   // Redis.  When neither has a credential (expired or wiped) and the password may be the
   // token itself (scheme auto/token, well-formed token), it is logged in and granted only
-  // if that yields this internal ID.  A credential that exists but does not match is
-  // refused without asking the app.  Cached credentials (credentialCacheTTLSeconds) may
-  // outlive a revoke made by another process by at most that TTL.
+  // if that yields this internal ID; the app refusing the token and the token being
+  // another user's give the same reason, so that the answer does not tell a guesser which
+  // guesses are someone's valid tokens.  A credential that exists but does not match is
+  // refused without asking the app.
+  // Cached credentials (credentialCacheTTLSeconds): after a revoke or a rotation made by
+  // another process, this process's cache may still accept the old password for at most
+  // that TTL (a revoke or rotation made through this Service drops the entry at once).
+  // Known limit: no rate limiting.  Each fallback costs one call to the app endpoint, so a
+  // client can use CONNECTs to try guessed tokens against the app; limit connection
+  // attempts in front of the broker (VerneMQ's listener limits, a proxy, or the app).
   Decision authorize_register(std::string_view client_id, std::string_view username, std::string_view password);
   // From the user's vmq_acl_auth patterns (compiled and cached per user); unknown user:
   // refused.

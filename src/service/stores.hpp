@@ -26,7 +26,7 @@ namespace wave {
 
 struct MapRequest {
   std::string app_user_id;
-  std::string internal_id;      // from the durable store: used when no mapping exists yet
+  std::string internal_id;      // from the durable store: creates the mapping, or must match it
   std::string token;
   std::string password_digest;  // hex SHA-256 of the MQTT password derived from `token`
   std::string credential_id;    // fresh random ID, used when the token changes
@@ -64,14 +64,22 @@ class SessionStore {
 
   // The atomic create-or-rotate step (one Lua script in Redis):
   //  - no mapping: create it with request.internal_id, token and credential_id;
+  //  - a mapping with another internal ID than request.internal_id (the durable one): the
+  //    two stores disagree; WAVE_ERR_CONFLICT, and nothing is written;
   //  - mapping with the same token: keep everything, refresh the TTLs (token_changed false);
   //  - mapping with another token: keep the internal ID, delete session:<old token>, store
   //    the new token and credential_id (token_changed true, previous_token set).
-  // In every case session:<token> and credential:<id> are (re)written with request.ttl.
+  // In every case but the conflict, session:<token> and credential:<id> are (re)written
+  // with request.ttl.
   virtual MapResult map_user(const MapRequest& request) = 0;
 
   // credential:<internalID>, nullopt when absent or expired.
   virtual std::optional<CredentialRecord> find_credential(std::string_view internal_id) = 0;
+
+  // Compare-and-delete (atomic): deletes credential:<internalID> only while its
+  // passwordDigest is still `password_digest`, so a newer credential written meanwhile
+  // stays.  True when it was deleted.
+  virtual bool forget_credential(std::string_view internal_id, std::string_view password_digest) = 0;
 
   // Ends the session of `token` at once: deletes session:<token> and credential:<id>, and
   // the mapping's token field if it still names this token (the internal ID stays).
@@ -115,8 +123,14 @@ class DirectoryStore {
 
   // Upserts the user's document: sets passhash, credential_id and app_user_id, and adds
   // (never removes) the given patterns with $addToSet, so group patterns stay.
-  virtual void upsert_credentials(std::string_view internal_id, std::string_view app_user_id,
+  // Compare-and-set: writes only while the document holds no credential (absent document,
+  // or one without wave_credential_id), `expected_credential_id` (what the caller read;
+  // "" for none) or `credential_id` itself (so a repeated write is harmless).  Returns false,
+  // writing nothing, when the document holds any other credential: another process rotated
+  // or revoked it meanwhile, and the caller must look again rather than overwrite it.
+  virtual bool upsert_credentials(std::string_view internal_id, std::string_view app_user_id,
                                   std::string_view passhash, std::string_view credential_id,
+                                  std::string_view expected_credential_id,
                                   const std::vector<std::string>& publish_patterns,
                                   const std::vector<std::string>& subscribe_patterns) = 0;
 
@@ -137,7 +151,9 @@ class DirectoryStore {
   virtual std::optional<Group> find_group(std::string_view group_id) = 0;
   virtual bool add_group_member(std::string_view group_id, std::string_view internal_id) = 0;  // false: already a member
   virtual bool remove_group_member(std::string_view group_id, std::string_view internal_id) = 0;  // false: not a member
-  virtual bool delete_group(std::string_view group_id) = 0;  // false: no such group
+  // Deletes the group and returns it as it was at that moment (members added since any
+  // earlier read included); nullopt: no such group.
+  virtual std::optional<Group> delete_group(std::string_view group_id) = 0;
   virtual std::vector<Group> groups_of(std::string_view internal_id) = 0;
 };
 

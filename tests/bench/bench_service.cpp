@@ -46,6 +46,10 @@ class CountingSessions final : public wave::SessionStore {
     ++redis_calls;
     return inner_->find_credential(internal_id);
   }
+  bool forget_credential(std::string_view internal_id, std::string_view digest) override {
+    ++redis_calls;
+    return inner_->forget_credential(internal_id, digest);
+  }
   std::optional<wave::RevokeResult> revoke(std::string_view token) override {
     ++redis_calls;
     return inner_->revoke(token);
@@ -65,10 +69,10 @@ class CountingDirectory final : public wave::DirectoryStore {
     return count(), inner_->find_identities(a);
   }
   std::optional<wave::AclDocument> find_acl(std::string_view a) override { return count(), inner_->find_acl(a); }
-  void upsert_credentials(std::string_view a, std::string_view b, std::string_view c, std::string_view d,
-                          const std::vector<std::string>& e, const std::vector<std::string>& f) override {
-    count();
-    inner_->upsert_credentials(a, b, c, d, e, f);
+  bool upsert_credentials(std::string_view a, std::string_view b, std::string_view c, std::string_view d,
+                          std::string_view e, const std::vector<std::string>& f,
+                          const std::vector<std::string>& g) override {
+    return count(), inner_->upsert_credentials(a, b, c, d, e, f, g);
   }
   bool replace_passhash(std::string_view a, std::string_view b, std::string_view c, std::string_view d) override {
     return count(), inner_->replace_passhash(a, b, c, d);
@@ -91,7 +95,7 @@ class CountingDirectory final : public wave::DirectoryStore {
   bool remove_group_member(std::string_view a, std::string_view b) override {
     return count(), inner_->remove_group_member(a, b);
   }
-  bool delete_group(std::string_view a) override { return count(), inner_->delete_group(a); }
+  std::optional<wave::Group> delete_group(std::string_view a) override { return count(), inner_->delete_group(a); }
   std::vector<wave::Group> groups_of(std::string_view a) override { return count(), inner_->groups_of(a); }
 
  private:

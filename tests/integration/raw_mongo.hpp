@@ -153,6 +153,21 @@ class RawMongo {
     return ok ? 0 : error.code;
   }
 
+  // Applies the update `json_update` to the first document of `collection` matching
+  // `json_filter` (to damage or repair documents behind Wave's back); the server's error
+  // code, 0 on success.
+  std::uint32_t update(const char* collection, const std::string& json_filter, const std::string& json_update) {
+    bson_t* filter = bson_from_json(json_filter);
+    bson_t* update = bson_from_json(json_update);
+    mongoc_collection_t* coll = mongoc_client_get_collection(client_, database_.c_str(), collection);
+    bson_error_t error;
+    const bool ok = mongoc_collection_update_one(coll, filter, update, nullptr, nullptr, &error);
+    mongoc_collection_destroy(coll);
+    bson_destroy(update);
+    bson_destroy(filter);
+    return ok ? 0 : error.code;
+  }
+
   // listIndexes: index name -> index document.
   std::map<std::string, BsonDoc> indexes(const char* collection) {
     mongoc_collection_t* coll = mongoc_client_get_collection(client_, database_.c_str(), collection);

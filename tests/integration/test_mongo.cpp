@@ -103,7 +103,7 @@ std::string acl_filter(const std::string& id) { return R"({"client_id": ")" + id
 TEST_CASE("vmq_acl_auth document: VerneMQ's field names and BSON types, nothing else") {
   Fixture f("acl_fields");
   const std::string id = "0b1c2d3e-4f50-4617-8899-aabbccddeeff";
-  f.store.upsert_credentials(id, "app-user-1", fake_passhash('a'), "cred-1",
+  f.store.upsert_credentials(id, "app-user-1", fake_passhash('a'), "cred-1", "",
                              {"conversations/private/" + id + "/+"}, {"conversations/private/+/" + id});
 
   auto docs = f.raw.find("vmq_acl_auth", acl_filter(id));
@@ -149,11 +149,11 @@ TEST_CASE("vmq_acl_auth: repeated upserts keep one document, no duplicate patter
   const std::vector<std::string> own_pub{"conversations/private/user-a/+"};
   const std::vector<std::string> own_sub{"conversations/private/+/user-a"};
 
-  for (int i = 0; i < 3; ++i) f.store.upsert_credentials(id, "app-a", fake_passhash('a'), "cred-1", own_pub, own_sub);
+  for (int i = 0; i < 3; ++i) f.store.upsert_credentials(id, "app-a", fake_passhash('a'), "cred-1", "", own_pub, own_sub);
   f.store.add_patterns(id, {"conversations/group/g1/user-a"}, {"conversations/group/g1/+"});
   f.store.add_patterns(id, {"conversations/group/g1/user-a"}, {"conversations/group/g1/+"});  // again: no-op
   // Token rotation: a new passhash and credential; the group patterns must survive.
-  f.store.upsert_credentials(id, "app-a", fake_passhash('b'), "cred-2", own_pub, own_sub);
+  f.store.upsert_credentials(id, "app-a", fake_passhash('b'), "cred-2", "cred-1", own_pub, own_sub);
   // Duplicates inside one call collapse too.
   f.store.add_patterns(id, {"x/1", "x/1"}, {"y/1", "y/1"});
 
@@ -171,7 +171,7 @@ TEST_CASE("vmq_acl_auth: repeated upserts keep one document, no duplicate patter
 TEST_CASE("vmq_acl_auth: remove_patterns pulls exactly the given patterns") {
   Fixture f("acl_pull");
   const std::string id = "user-b";
-  f.store.upsert_credentials(id, "app-b", fake_passhash('c'), "cred-1", {"p/own", "p/g1", "p/g2"},
+  f.store.upsert_credentials(id, "app-b", fake_passhash('c'), "cred-1", "", {"p/own", "p/g1", "p/g2"},
                              {"s/own", "s/g1/+", "s/g2/+"});
   f.store.remove_patterns(id, {"p/g1", "p/absent"}, {"s/g1/+"});
   auto docs = f.raw.find("vmq_acl_auth", acl_filter(id));
@@ -205,7 +205,7 @@ TEST_CASE("vmq_acl_auth: add_patterns for a user without a document creates one 
   CHECK(acl->credential_id.empty());
 
   // The first login then fills in the credentials on the same document.
-  f.store.upsert_credentials("user-c", "app-c", fake_passhash('d'), "cred-1", {"own/p"}, {"own/s"});
+  f.store.upsert_credentials("user-c", "app-c", fake_passhash('d'), "cred-1", "", {"own/p"}, {"own/s"});
   docs = f.raw.find("vmq_acl_auth", acl_filter("user-c"));
   REQUIRE(docs.size() == 1);
   CHECK(docs[0].text("passhash") == fake_passhash('d'));
@@ -232,7 +232,7 @@ TEST_CASE("indexes: unique (mountpoint, client_id), unique internal_id, members"
   CHECK(f.raw.indexes("wave_groups").count("wave_members") == 1);
 
   // The index really refuses a second document for the same client, whatever its username.
-  f.store.upsert_credentials("user-d", "app-d", fake_passhash('e'), "cred-1", {}, {});
+  f.store.upsert_credentials("user-d", "app-d", fake_passhash('e'), "cred-1", "", {}, {});
   CHECK(f.raw.insert("vmq_acl_auth", R"({"mountpoint": "", "client_id": "user-d", "username": "other"})") == 11000);
 
   // Constructing a second store on the same database is idempotent.
@@ -243,7 +243,7 @@ TEST_CASE("indexes: unique (mountpoint, client_id), unique internal_id, members"
 TEST_CASE("a document with our client_id but another username is a conflict, not a duplicate") {
   Fixture f("acl_conflict");
   REQUIRE(f.raw.insert("vmq_acl_auth", R"({"mountpoint": "", "client_id": "user-e", "username": "intruder"})") == 0);
-  CHECK(status_of([&] { f.store.upsert_credentials("user-e", "app-e", fake_passhash('f'), "c", {}, {}); }) ==
+  CHECK(status_of([&] { f.store.upsert_credentials("user-e", "app-e", fake_passhash('f'), "c", "", {}, {}); }) ==
         WAVE_ERR_CONFLICT);
   CHECK(f.raw.find("vmq_acl_auth", acl_filter("user-e")).size() == 1);
 }
@@ -253,7 +253,7 @@ TEST_CASE("never a client_id \"*\" (nor an ID that smuggles wildcards or levels)
   const std::vector<std::string> bad_ids{"*", "", "a+b", "a#", "a/b", std::string("a\0b", 3)};
   for (const std::string& bad : bad_ids) {
     CAPTURE(bad);
-    CHECK(status_of([&] { f.store.upsert_credentials(bad, "app", fake_passhash('g'), "c", {"t"}, {"t"}); }) ==
+    CHECK(status_of([&] { f.store.upsert_credentials(bad, "app", fake_passhash('g'), "c", "", {"t"}, {"t"}); }) ==
           WAVE_ERR_INVALID_ARGUMENT);
     CHECK(status_of([&] { f.store.add_patterns(bad, {"t"}, {"t"}); }) == WAVE_ERR_INVALID_ARGUMENT);
     CHECK(status_of([&] { f.store.remove_patterns(bad, {"t"}, {"t"}); }) == WAVE_ERR_INVALID_ARGUMENT);
@@ -339,7 +339,7 @@ TEST_CASE("identities: find one, find many in order, an ID belongs to one app us
 TEST_CASE("replace_passhash is a compare-and-set on wave_credential_id") {
   Fixture f("cas");
   const std::string id = "user-f";
-  f.store.upsert_credentials(id, "app-f", fake_passhash('a'), "cred-1", {"p"}, {"s"});
+  f.store.upsert_credentials(id, "app-f", fake_passhash('a'), "cred-1", "", {"p"}, {"s"});
 
   // Stale credential: nothing changes.
   CHECK_FALSE(f.store.replace_passhash(id, "cred-0", fake_passhash('x'), "cred-x"));
@@ -362,6 +362,39 @@ TEST_CASE("replace_passhash is a compare-and-set on wave_credential_id") {
   // No document: false, and nothing is created.
   CHECK_FALSE(f.store.replace_passhash("user-nobody", "cred-1", fake_passhash('c'), "cred-3"));
   CHECK(f.raw.find("vmq_acl_auth", acl_filter("user-nobody")).empty());
+}
+
+TEST_CASE("upsert_credentials is a compare-and-set: a stale writer never overwrites a newer credential") {
+  Fixture f("upsert_cas");
+  MongoDirectoryStore other(MongoOptions{f.uri, f.database, 5000});  // another process
+  const std::string id = "user-cas";
+  // No document yet: "nothing expected" writes it.
+  CHECK(f.store.upsert_credentials(id, "app-cas", fake_passhash('a'), "cred-1", "", {"p/own"}, {"s/own"}));
+  // Both processes read cred-1; the other one rotates to cred-2 first...
+  CHECK(other.upsert_credentials(id, "app-cas", fake_passhash('b'), "cred-2", "cred-1", {"p/own"}, {"s/own"}));
+  // ...so this one's write, based on the stale read, is refused and changes nothing.
+  CHECK_FALSE(f.store.upsert_credentials(id, "app-cas", fake_passhash('c'), "cred-3", "cred-1", {"p/stale"}, {}));
+  CHECK_FALSE(f.store.upsert_credentials(id, "app-cas", fake_passhash('c'), "cred-3", "", {}, {}));
+  auto docs = f.raw.find("vmq_acl_auth", acl_filter(id));
+  REQUIRE(docs.size() == 1);
+  CHECK(docs[0].text("passhash") == fake_passhash('b'));
+  CHECK(docs[0].text("wave_credential_id") == "cred-2");
+  CHECK(docs[0].patterns("publish_acl") == std::vector<std::string>{"p/own"});
+  // Writing the credential the document already holds is harmless (a retried write).
+  CHECK(f.store.upsert_credentials(id, "app-cas", fake_passhash('b'), "cred-2", "cred-0", {}, {}));
+  // Having read cred-2, the write goes through.
+  CHECK(f.store.upsert_credentials(id, "app-cas", fake_passhash('d'), "cred-4", "cred-2", {}, {}));
+  CHECK(f.store.find_acl(id)->credential_id == "cred-4");
+  CHECK(f.raw.find("vmq_acl_auth", "{}").size() == 1);
+
+  // A document without wave_credential_id (made by add_patterns) takes a credential
+  // whatever the writer expected; the patterns stay.
+  f.store.add_patterns("user-nocred", {"conversations/group/g/user-nocred"}, {});
+  CHECK(f.store.upsert_credentials("user-nocred", "app-n", fake_passhash('e'), "cred-n", "cred-old", {"p/n"}, {}));
+  docs = f.raw.find("vmq_acl_auth", acl_filter("user-nocred"));
+  REQUIRE(docs.size() == 1);
+  CHECK(docs[0].text("wave_credential_id") == "cred-n");
+  CHECK(docs[0].patterns("publish_acl") == std::vector<std::string>{"conversations/group/g/user-nocred", "p/n"});
 }
 
 TEST_CASE("concurrent first upserts of one user make one document") {
@@ -416,7 +449,13 @@ TEST_CASE("groups: insert, conflict, find, members, groups_of, delete") {
   CHECK(f.store.groups_of("owner-1").size() == 1);
   CHECK(f.store.groups_of("m-2").empty());
 
-  CHECK(f.store.delete_group("g-1"));
+  f.store.add_group_member("g-1", "m-4");
+  const auto deleted = f.store.delete_group("g-1");
+  CHECK(deleted);
+  REQUIRE(deleted.has_value());  // the group as it went, with the member added last
+  CHECK(deleted->id == "g-1");
+  CHECK(deleted->owner == "owner-1");
+  CHECK(deleted->members == std::vector<std::string>{"owner-1", "m-3", "m-4"});
   CHECK_FALSE(f.store.delete_group("g-1"));
   CHECK_FALSE(f.store.find_group("g-1").has_value());
   CHECK(f.store.groups_of("owner-1").empty());
@@ -457,7 +496,7 @@ TEST_CASE("MongoDB down: fails fast with UNAVAILABLE or TIMEOUT, then recovers b
   // gives up after serverSelectionTimeoutMS); 3x leaves room for a loaded machine.
   constexpr auto kBound = std::chrono::milliseconds(3 * kTimeoutMs);
   MongoDirectoryStore store(MongoOptions{server.uri(), database, kTimeoutMs});
-  store.upsert_credentials("user-j", "app-j", fake_passhash('a'), "cred-1", {"p"}, {"s"});
+  store.upsert_credentials("user-j", "app-j", fake_passhash('a'), "cred-1", "", {"p"}, {"s"});
   store.claim_identity("app-j", "user-j");
   REQUIRE(store.find_acl("user-j").has_value());
 
@@ -466,7 +505,7 @@ TEST_CASE("MongoDB down: fails fast with UNAVAILABLE or TIMEOUT, then recovers b
       {"find_acl", [&] { store.find_acl("user-j"); }},
       {"find_identity", [&] { store.find_identity("app-j"); }},
       {"claim_identity", [&] { store.claim_identity("app-k", "user-k"); }},
-      {"upsert_credentials", [&] { store.upsert_credentials("user-j", "app-j", fake_passhash('b'), "c2", {}, {}); }},
+      {"upsert_credentials", [&] { store.upsert_credentials("user-j", "app-j", fake_passhash('b'), "c2", "cred-1", {}, {}); }},
       {"replace_passhash", [&] { store.replace_passhash("user-j", "cred-1", fake_passhash('c'), "c3"); }},
       {"insert_group", [&] { store.insert_group(wave::Group{"g-down", "n", "user-j", {"user-j"}}); }},
       {"groups_of", [&] { store.groups_of("user-j"); }},
@@ -502,7 +541,7 @@ TEST_CASE("MongoDB down: fails fast with UNAVAILABLE or TIMEOUT, then recovers b
   auto acl = store.find_acl("user-j");
   REQUIRE(acl.has_value());
   CHECK(acl->passhash == fake_passhash('a'));
-  store.upsert_credentials("user-j", "app-j", fake_passhash('d'), "cred-4", {"p2"}, {});
+  store.upsert_credentials("user-j", "app-j", fake_passhash('d'), "cred-4", "cred-1", {"p2"}, {});
   CHECK(store.find_acl("user-j")->passhash == fake_passhash('d'));
   CHECK(store.claim_identity("app-j", "other") == "user-j");
 }
@@ -517,7 +556,7 @@ TEST_CASE("MongoDB frozen mid-connection: TIMEOUT within the bound, then recover
 
   constexpr std::int64_t kTimeoutMs = 1000;
   MongoDirectoryStore store(MongoOptions{server.uri(), unique_database("frozen"), kTimeoutMs});
-  store.upsert_credentials("user-k", "app-k", fake_passhash('a'), "cred-1", {"p"}, {"s"});
+  store.upsert_credentials("user-k", "app-k", fake_passhash('a'), "cred-1", "", {"p"}, {"s"});
 
   // The server accepts nothing more but keeps its sockets open: a reply never comes.
   REQUIRE(kill(pid, SIGSTOP) == 0);
@@ -546,7 +585,7 @@ TEST_CASE("MongoDB frozen mid-connection: TIMEOUT within the bound, then recover
 TEST_CASE("MongoDB restarted between two calls: the next call succeeds (stale connection retried)") {
   wave_test::PrivateServer server("mongo", "mongo-restart");
   MongoDirectoryStore store(MongoOptions{server.uri(), unique_database("restart"), 2000});
-  store.upsert_credentials("user-l", "app-l", fake_passhash('a'), "cred-1", {"p"}, {"s"});
+  store.upsert_credentials("user-l", "app-l", fake_passhash('a'), "cred-1", "", {"p"}, {"s"});
   server.stop();
   server.start();  // no call while it was down: the pooled connection is stale
   auto acl = store.find_acl("user-l");
@@ -566,7 +605,7 @@ TEST_CASE("two stores (as two processes would) upserting one new user at once: o
   race(kThreads, [&](int i) {
     MongoDirectoryStore& store = (i % 2 == 0) ? f.store : second;
     statuses[i] = status_of([&] {
-      store.upsert_credentials("user-m", "app-m", fake_passhash('a'), "cred-1", {"p/own"}, {"s/own"});
+      store.upsert_credentials("user-m", "app-m", fake_passhash('a'), "cred-1", "", {"p/own"}, {"s/own"});
     });
   });
   for (int i = 0; i < kThreads; ++i) CHECK_MESSAGE(statuses[i] == WAVE_OK, "thread ", i);

@@ -244,8 +244,19 @@ TEST_CASE("first login, repeat, rotation and revoke write exactly the documented
   CHECK(credential->app_user_id == app);
   CHECK(credential->credential_id == first.credential_id);
 
+  // Another internal ID than the mapping's (Redis and the durable record disagree): a
+  // conflict, and nothing is written, not even the session of the token asked for.
+  const std::string stray_token = unique("stray-token");
+  auto disagreeing = request_for(app, stray_token, unique("other-internal"), 1000s);
+  CHECK(error_of([&] { store.map_user(disagreeing); }).status() == WAVE_ERR_CONFLICT);
+  CHECK_FALSE(raw.exists("session:" + stray_token));
+  CHECK_FALSE(raw.exists("credential:" + disagreeing.internal_id));
+  CHECK(raw.hash("mapping:" + app).at("token") == token1);
+  CHECK(raw.hash("credential:" + id).at("credentialID") == first.credential_id);
+  CHECK(raw.ttl("session:" + token1) <= 100);
+
   // Same token again (say the session expired): nothing changes but the TTLs.
-  auto again = request_for(app, token1, unique("other-internal"), 1000s);
+  auto again = request_for(app, token1, id, 1000s);
   const auto repeated = store.map_user(again);
   CHECK(repeated.internal_id == id);
   CHECK(repeated.credential_id == first.credential_id);
@@ -254,11 +265,11 @@ TEST_CASE("first login, repeat, rotation and revoke write exactly the documented
   CHECK(raw.ttl("session:" + token1) > 900);
   CHECK(raw.ttl("credential:" + id) > 900);
   CHECK(raw.hash("mapping:" + app).at("credentialID") == first.credential_id);
-  CHECK_FALSE(raw.exists("credential:" + again.internal_id));
+  CHECK_FALSE(raw.exists("credential:" + disagreeing.internal_id));
 
   // Rotation: same internal ID, old session gone, new credential.
   const std::string token2 = unique("token2");
-  auto rotate = request_for(app, token2, unique("ignored"), 100s);
+  auto rotate = request_for(app, token2, id, 100s);
   const auto rotated = store.map_user(rotate);
   CHECK(rotated.internal_id == id);
   CHECK(rotated.credential_id == rotate.credential_id);
@@ -288,7 +299,7 @@ TEST_CASE("first login, repeat, rotation and revoke write exactly the documented
   CHECK(store.find_internal_ids({app}) == std::vector<std::optional<std::string>>{id});
 
   // Logging in again with the revoked token (the app still accepts it) needs a new credential.
-  auto back = request_for(app, token2, unique("ignored"), 100s);
+  auto back = request_for(app, token2, id, 100s);
   const auto relogged = store.map_user(back);
   CHECK(relogged.internal_id == id);
   CHECK(relogged.token_changed);
@@ -316,6 +327,23 @@ TEST_CASE("revoke clears the mapping's token only when it names the revoked toke
   CHECK(raw.get("session:" + current) == id);
 }
 
+TEST_CASE("forget_credential is a compare-and-delete on the password digest") {
+  RedisSessionStore store(fixture_options());
+  Raw raw(wave_test::fixture_uri("redis"));
+  const std::string app = unique("forget");
+  const std::string id = unique("internal");
+  const std::string token = unique("token");
+  store.map_user(request_for(app, token, id));
+  CHECK_FALSE(store.forget_credential(id, "digest-of-another-token"));
+  CHECK(raw.exists("credential:" + id));
+  CHECK(store.forget_credential(id, "digest-of-" + token));
+  CHECK_FALSE(raw.exists("credential:" + id));
+  CHECK(raw.get("session:" + token) == id);  // only the credential goes
+  CHECK(raw.hash("mapping:" + app).at("token") == token);
+  CHECK_FALSE(store.forget_credential(id, "digest-of-" + token));  // already gone
+  CHECK_FALSE(store.forget_credential(unique("nobody"), "digest"));
+}
+
 TEST_CASE("sessions and credentials expire after the TTL; the mapping stays") {
   RedisSessionStore store(fixture_options());
   const std::string app = unique("ttl");
@@ -329,7 +357,7 @@ TEST_CASE("sessions and credentials expire after the TTL; the mapping stays") {
   CHECK(store.find_credential(id) == std::nullopt);
   CHECK(store.find_internal_ids({app}) == std::vector<std::optional<std::string>>{id});
   // The next login with the same token keeps ID and credential (no new passhash needed).
-  const auto again = store.map_user(request_for(app, token, unique("other"), 60s));
+  const auto again = store.map_user(request_for(app, token, id, 60s));
   CHECK(again.internal_id == id);
   CHECK_FALSE(again.token_changed);
   CHECK(store.find_session(token) == id);
@@ -373,7 +401,9 @@ TEST_CASE("64 concurrent first logins of one app user yield exactly one internal
     std::vector<std::string> proposed(kThreads);
     std::atomic<int> errors{0};
     std::vector<std::thread> threads;
-    for (int t = 0; t < kThreads; ++t) proposed[t] = unique("proposed");
+    // As the service does: every login proposes the one durable internal ID.
+    const std::string durable = unique("proposed");
+    for (int t = 0; t < kThreads; ++t) proposed[t] = durable;
     for (int t = 0; t < kThreads; ++t) {
       threads.emplace_back([&, t] {
         try {
@@ -401,17 +431,53 @@ TEST_CASE("64 concurrent first logins of one app user yield exactly one internal
     CHECK(raw.get("session:" + token) == *ids.begin());
   }
 
+  SUBCASE("64 different proposed internal IDs: one creates the mapping, the rest are conflicts") {
+    const std::string app = unique("storm");
+    std::vector<std::string> proposed(kThreads);
+    std::vector<std::string> tokens(kThreads);
+    std::vector<wave_status> statuses(kThreads, WAVE_OK);
+    for (int t = 0; t < kThreads; ++t) {
+      proposed[t] = unique("proposed");
+      tokens[t] = unique("token");
+    }
+    std::vector<std::thread> threads;
+    for (int t = 0; t < kThreads; ++t) {
+      threads.emplace_back([&, t] {
+        try {
+          store.map_user(request_for(app, tokens[t], proposed[t]));
+        } catch (const wave::Error& error) {
+          statuses[t] = error.status();
+        }
+      });
+    }
+    for (auto& thread : threads) thread.join();
+    int winners = 0;
+    for (int t = 0; t < kThreads; ++t) {
+      CHECK((statuses[t] == WAVE_OK || statuses[t] == WAVE_ERR_CONFLICT));
+      if (statuses[t] == WAVE_OK) {
+        ++winners;
+        CHECK(raw.hash("mapping:" + app).at("internalWaveUserID") == proposed[t]);
+        CHECK(raw.get("session:" + tokens[t]) == proposed[t]);
+      } else {
+        CHECK_FALSE(raw.exists("session:" + tokens[t]));  // a refused login wrote nothing
+        CHECK_FALSE(raw.exists("credential:" + proposed[t]));
+      }
+    }
+    CHECK(winners == 1);
+  }
+
   SUBCASE("64 different tokens") {
     const std::string app = unique("storm");
     std::vector<wave::MapResult> results(kThreads);
     std::vector<std::string> tokens(kThreads);
     std::atomic<int> errors{0};
     for (int t = 0; t < kThreads; ++t) tokens[t] = unique("token");
+    const std::string durable = unique("proposed");
     std::vector<std::thread> threads;
     for (int t = 0; t < kThreads; ++t) {
       threads.emplace_back([&, t] {
         try {
-          results[t] = store.map_user(request_for(app, tokens[t], unique("proposed")));
+          results[t] = store.map_user(request_for(app, tokens[t], durable));
         } catch (const wave::Error&) {
           ++errors;
         }
@@ -502,10 +568,11 @@ TEST_CASE("scripts are reloaded after SCRIPT FLUSH") {
   Raw raw(wave_test::fixture_uri("redis"));
   const std::string app = unique("flush");
   const std::string token = unique("token");
-  store.map_user(request_for(app, token, unique("internal")));
+  const std::string id = unique("internal");
+  store.map_user(request_for(app, token, id));
   REQUIRE(raw.run({"SCRIPT", "FLUSH"})->type == REDIS_REPLY_STATUS);
   CHECK(raw.info_field("memory", "number_of_cached_scripts") == "0");
-  const auto rotated = store.map_user(request_for(app, unique("token"), unique("internal")));
+  const auto rotated = store.map_user(request_for(app, unique("token"), id));
   CHECK(rotated.token_changed);
   CHECK(raw.info_field("memory", "number_of_cached_scripts") == "1");
   CHECK(store.revoke(token) == std::nullopt);  // rotated away

@@ -4,6 +4,8 @@
 #include <doctest/doctest.h>
 
 #include <algorithm>
+#include <atomic>
+#include <chrono>
 #include <memory>
 #include <set>
 #include <string>
@@ -15,6 +17,7 @@
 #include "integration/raw_mongo.hpp"
 #include "integration/test_service_raw.hpp"
 #include "integration/test_service_support.hpp"
+#include "redis/redis_session_store.hpp"
 #include "service/service.hpp"
 
 namespace {
@@ -49,6 +52,14 @@ std::string token_of(const std::string& app_user, const char* tag = "t1") { retu
 
 bool has(const std::vector<std::string>& items, const std::string& item) {
   return std::find(items.begin(), items.end(), item) != items.end();
+}
+
+// Whether any of the document's patterns names the group.
+bool mentions(const wave_test::BsonDoc& doc, const std::string& group_id) {
+  for (const char* field : {"publish_acl", "subscribe_acl"})
+    for (const auto& pattern : doc.patterns(field))
+      if (pattern.find(group_id) != std::string::npos) return true;
+  return false;
 }
 
 }  // namespace
@@ -283,5 +294,141 @@ TEST_SUITE("service.servers") {
       CHECK(d.patterns("subscribe_acl").size() == 1);
     }
     CHECK(rig.service->list_groups(member_token).empty());
+  }
+  TEST_CASE("a revoke during a login's bcrypt: the login fails and no usable passhash of the token stays") {
+    Rig rig("revrace", {{"credentialCacheSize", "0"}});
+    auto slow = rig.more({{"bcryptCost", "13"}});  // a login whose bcrypt takes a while (~0.4 s)
+    wave::RedisSessionStore redis(wave::RedisOptions{rig.redis, rig.name + ":", 2, 1000});
+    const std::string app_user = user("rita");
+    const std::string token = token_of(app_user, "new");
+    // The document holds an older credential, so the login with `token` must run bcrypt.
+    const std::string id = rig.service->login(token_of(app_user, "old")).internal_id;
+    const std::string topic = "conversations/private/" + id + "/" + wave::uuid_v4();
+
+    std::atomic<bool> login_done{false};
+    wave_status login_status = WAVE_OK;
+    std::jthread login([&] {
+      login_status = status_of([&] { slow->login(token); });
+      login_done = true;
+    });
+    // Once session:<token> exists, the login has mapped its new credential in Redis and is
+    // on its way to (or in) bcrypt, which takes far longer than the revoke: revoke the token
+    // now, from another process.  Wherever the revoke lands before the login's write, the
+    // outcome must be the same.
+    const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(30);
+    bool mapped = false;
+    while (!login_done && !mapped && std::chrono::steady_clock::now() < deadline) {
+      mapped = redis.find_session(token).has_value();
+      if (!mapped) std::this_thread::sleep_for(std::chrono::milliseconds(1));
+    }
+    REQUIRE(mapped);
+    REQUIRE_FALSE(login_done.load());
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));  // typically inside the bcrypt by now
+    const auto outcome = rig.service->revoke(token);
+    login.join();
+
+    CHECK(outcome.session_ended);
+    CHECK(login_status == WAVE_ERR_CONFLICT);
+    CHECK(wave_test::redis_cli(rig.redis, "EXISTS " + rig.redis_key("session:" + token)) == "0");
+    CHECK(wave_test::redis_cli(rig.redis, "EXISTS " + rig.redis_key("credential:" + id)) == "0");
+    const auto doc = rig.raw.acl(id);
+    CHECK(doc.text("wave_credential_id").rfind("revoked-", 0) == 0);
+    CHECK_FALSE(wave_test::python_bcrypt_verifies(token, doc.text("passhash")));  // VerneMQ's path refuses it
+    CHECK_FALSE(rig.service->authorize_register(id, id, token).granted);
+    CHECK_FALSE(rig.service->authorize_publish(id, topic).granted);
+    CHECK(rig.raw.find("vmq_acl_auth").size() == 1);
+
+    // The app still accepts the token: logging in again starts over, as after any revoke.
+    CHECK(rig.service->login(token).internal_id == id);
+    CHECK(wave_test::python_bcrypt_verifies(token, rig.raw.acl(id).text("passhash")));
+    CHECK(rig.service->authorize_publish(id, topic).granted);
+  }
+
+  TEST_CASE("revoke of a token whose session is gone but whose Redis credential is not: both go") {
+    Rig rig("revcred");
+    auto broker = rig.more({{"credentialCacheSize", "0"}});
+    const std::string app_user = user("sven");
+    const std::string token = token_of(app_user);
+    const std::string id = rig.service->login(token).internal_id;
+    CHECK(broker->authorize_register(id, id, token).granted);
+    CHECK(rig.service->authorize_register(id, id, token).granted);  // now in rig.service's cache too
+
+    // The session key alone is lost (evicted, or deleted by hand); the credential stays.
+    wave_test::redis_cli(rig.redis, "DEL " + rig.redis_key("session:" + token));
+    REQUIRE(wave_test::redis_cli(rig.redis, "EXISTS " + rig.redis_key("credential:" + id)) == "1");
+    const auto outcome = rig.service->revoke(token);
+    CHECK_FALSE(outcome.session_ended);
+    CHECK(outcome.passhash_replaced);
+    CHECK(wave_test::redis_cli(rig.redis, "EXISTS " + rig.redis_key("credential:" + id)) == "0");
+    CHECK_FALSE(broker->authorize_register(id, id, token).granted);
+    CHECK_FALSE(rig.service->authorize_register(id, id, token).granted);
+    CHECK_FALSE(wave_test::python_bcrypt_verifies(token, rig.raw.acl(id).text("passhash")));
+
+    // Only that token's credential goes: revoking it again leaves a newer token's alone.
+    const std::string newer = token_of(app_user, "t2");
+    CHECK(rig.service->login(newer).internal_id == id);
+    CHECK(status_of([&] { rig.service->revoke(token); }) == WAVE_ERR_NOT_FOUND);
+    CHECK(wave_test::redis_cli(rig.redis, "EXISTS " + rig.redis_key("credential:" + id)) == "1");
+    CHECK(broker->authorize_register(id, id, newer).granted);
+  }
+
+  TEST_CASE("Redis and MongoDB disagreeing on an internal ID: CONFLICT, and nothing written to Redis") {
+    Rig rig("idclash");
+    const std::string app_user = user("tess");
+    const std::string first_token = token_of(app_user, "t1");
+    const std::string id = rig.service->login(first_token).internal_id;
+    const std::string wrong = wave::uuid_v4();
+    wave_test::redis_cli(rig.redis, "HSET " + rig.redis_key("mapping:" + app_user) + " internalWaveUserID " + wrong);
+
+    const std::string token = token_of(app_user, "t2");
+    CHECK(status_of([&] { rig.service->login(token); }) == WAVE_ERR_CONFLICT);
+    CHECK(wave_test::redis_cli(rig.redis, "EXISTS " + rig.redis_key("session:" + token)) == "0");
+    CHECK(wave_test::redis_cli(rig.redis, "EXISTS " + rig.redis_key("credential:" + wrong)) == "0");
+    CHECK(wave_test::redis_cli(rig.redis, "HGET " + rig.redis_key("mapping:" + app_user) + " token") == first_token);
+    CHECK(rig.raw.find_where("vmq_acl_auth", "client_id", wrong).empty());
+
+    // As the message says: delete the mapping, and it is rebuilt from MongoDB.
+    wave_test::redis_cli(rig.redis, "DEL " + rig.redis_key("mapping:" + app_user));
+    CHECK(rig.service->login(token).internal_id == id);
+  }
+
+  TEST_CASE("a fault midway through a group delete leaves the group, so that a retry finishes the job") {
+    Rig rig("gdel");
+    const std::string owner_app = user("olaf");
+    const std::string a_app = user("anna");
+    const std::string b_app = user("bert");
+    const std::string owner_token = token_of(owner_app);
+    const auto owner = rig.service->login(owner_token);
+    const auto a = rig.service->login(token_of(a_app));
+    const auto b = rig.service->login(token_of(b_app));
+    const auto created = rig.service->create_group(owner_token, "crew", {a_app, b_app});
+    const std::string gid = created.group.id;
+    REQUIRE(created.group.members == std::vector<std::string>{owner.internal_id, a.internal_id, b.internal_id});
+    for (const auto& id : {owner.internal_id, a.internal_id, b.internal_id}) REQUIRE(mentions(rig.raw.acl(id), gid));
+
+    // Damage the second member's document so that MongoDB refuses to pull patterns from it:
+    // a real server error in the middle of the delete (after the owner, before b).
+    const std::string a_filter = R"({"client_id": ")" + a.internal_id + R"("})";
+    const auto a_subscribe = rig.raw.acl(a.internal_id).patterns("subscribe_acl");
+    REQUIRE(rig.raw.update("vmq_acl_auth", a_filter, R"({"$set": {"subscribe_acl": "damaged"}})") == 0);
+    CHECK(status_of([&] { rig.service->delete_group(owner_token, gid); }) == WAVE_ERR_BACKEND);
+    CHECK(rig.raw.find_where("wave_groups", "_id", gid).size() == 1);  // still there for the retry
+
+    // An operator repairs the document; the retry finishes what the first attempt began.
+    std::string repair = R"({"$set": {"subscribe_acl": [)";
+    for (std::size_t i = 0; i < a_subscribe.size(); ++i)
+      repair += (i == 0 ? "" : ",") + std::string(R"({"pattern": ")") + a_subscribe[i] + R"("})";
+    repair += "]}}";
+    REQUIRE(rig.raw.update("vmq_acl_auth", a_filter, repair) == 0);
+    CHECK(status_of([&] { rig.service->delete_group(owner_token, gid); }) == WAVE_OK);
+    CHECK(rig.raw.find_where("wave_groups", "_id", gid).empty());
+    for (const auto& id : {owner.internal_id, a.internal_id, b.internal_id}) {
+      CAPTURE(id);
+      const auto doc = rig.raw.acl(id);
+      CHECK_FALSE(mentions(doc, gid));
+      CHECK(doc.patterns("publish_acl").size() == 1);  // the private patterns stay
+      CHECK(doc.patterns("subscribe_acl").size() == 1);
+    }
+    CHECK(status_of([&] { rig.service->delete_group(owner_token, gid); }) == WAVE_ERR_NOT_FOUND);
   }
 }

@@ -4,6 +4,10 @@
 // and MongoDB in tests/integration/test_service*.cpp.
 #include <doctest/doctest.h>
 
+#include <atomic>
+#include <chrono>
+#include <cstring>
+#include <functional>
 #include <memory>
 #include <set>
 #include <string>
@@ -39,6 +43,47 @@ struct Rig {
     fields.try_emplace("sessionTTLSeconds", "600");
     service = std::make_unique<wave::Service>(wave_test::service_config(app, fields), sessions, directory);
   }
+};
+
+// The shared in-memory directory, with a hook that runs right before each passhash write
+// (upsert_credentials) goes through: a way to put another service's call exactly there.
+class WriteGate final : public wave::DirectoryStore {
+ public:
+  explicit WriteGate(std::shared_ptr<wave::DirectoryStore> inner) : inner_(std::move(inner)) {}
+  std::function<void()> before_write;
+  std::atomic<int> writes{0};
+
+  bool upsert_credentials(std::string_view a, std::string_view b, std::string_view c, std::string_view d,
+                          std::string_view e, const std::vector<std::string>& f,
+                          const std::vector<std::string>& g) override {
+    if (writes++ == 0 && before_write) before_write();
+    return inner_->upsert_credentials(a, b, c, d, e, f, g);
+  }
+  std::string claim_identity(std::string_view a, std::string_view b) override { return inner_->claim_identity(a, b); }
+  std::optional<std::string> find_identity(std::string_view a) override { return inner_->find_identity(a); }
+  std::vector<std::optional<std::string>> find_identities(const std::vector<std::string>& a) override {
+    return inner_->find_identities(a);
+  }
+  std::optional<wave::AclDocument> find_acl(std::string_view a) override { return inner_->find_acl(a); }
+  bool replace_passhash(std::string_view a, std::string_view b, std::string_view c, std::string_view d) override {
+    return inner_->replace_passhash(a, b, c, d);
+  }
+  void add_patterns(std::string_view a, const std::vector<std::string>& b, const std::vector<std::string>& c) override {
+    inner_->add_patterns(a, b, c);
+  }
+  void remove_patterns(std::string_view a, const std::vector<std::string>& b,
+                       const std::vector<std::string>& c) override {
+    inner_->remove_patterns(a, b, c);
+  }
+  void insert_group(const wave::Group& g) override { inner_->insert_group(g); }
+  std::optional<wave::Group> find_group(std::string_view a) override { return inner_->find_group(a); }
+  bool add_group_member(std::string_view a, std::string_view b) override { return inner_->add_group_member(a, b); }
+  bool remove_group_member(std::string_view a, std::string_view b) override { return inner_->remove_group_member(a, b); }
+  std::optional<wave::Group> delete_group(std::string_view a) override { return inner_->delete_group(a); }
+  std::vector<wave::Group> groups_of(std::string_view a) override { return inner_->groups_of(a); }
+
+ private:
+  std::shared_ptr<wave::DirectoryStore> inner_;
 };
 
 // An app user of this test run only (the app server is shared with other tests).
@@ -360,5 +405,55 @@ TEST_SUITE("service.memory") {
     CHECK(std::set<std::string>(ids.begin(), ids.end()).size() == 1);
     CHECK(rig.service->stats().bcrypt_hashes == 1);
     CHECK(wave_test::python_bcrypt_verifies(token, rig.directory->find_acl(ids[0])->passhash));
+  }
+  TEST_CASE("a revoke just before a login writes its passhash: the login fails and no usable passhash stays") {
+    // The login runs in `racing`, whose directory is the shared in-memory one seen through
+    // WriteGate; the revoke runs in rig.service (another process, as far as the stores can
+    // tell) at the one moment that matters: after the login's last look at Redis and
+    // before its write.
+    Rig rig(Fields{{"credentialCacheSize", "0"}});
+    auto gate = std::make_shared<WriteGate>(rig.directory);
+    wave::Service racing(wave_test::service_config(rig.app, {{"storage", wave_test::quoted("memory")}}), rig.sessions, gate);
+    const std::string app_user = user("uma");
+    const std::string token = token_of(app_user);
+    wave::RevokeOutcome outcome;
+
+    SUBCASE("first login: no document yet, so the write lands and is taken back") {
+      gate->before_write = [&] { outcome = rig.service->revoke(token); };
+    }
+    SUBCASE("rotation: the document holds the previous token's credential") {
+      rig.service->login(token_of(app_user, "previous"));
+      gate->before_write = [&] { outcome = rig.service->revoke(token); };
+    }
+    const wave_status status = status_of([&] { racing.login(token); });
+    REQUIRE(gate->writes >= 1);
+    CHECK(status == WAVE_ERR_CONFLICT);
+    CHECK(outcome.session_ended);
+    const std::string id = outcome.internal_id;
+    const auto doc = rig.directory->find_acl(id);
+    REQUIRE(doc);
+    CHECK(doc->credential_id.rfind("revoked-", 0) == 0);
+    CHECK_FALSE(wave_test::python_bcrypt_verifies(token, doc->passhash));  // VerneMQ's path refuses it
+    CHECK_FALSE(rig.sessions->find_credential(id));
+    CHECK_FALSE(rig.service->authorize_register(id, id, token).granted);  // no re-login through the app
+    CHECK_FALSE(racing.authorize_publish(id, "conversations/private/" + id + "/x").granted);
+    // The app still accepts the token: logging in again starts over, as after any revoke.
+    CHECK(rig.service->login(token).internal_id == id);
+    CHECK(wave_test::python_bcrypt_verifies(token, rig.directory->find_acl(id)->passhash));
+  }
+
+  TEST_CASE("the register fallback refuses an invalid token and another user's token with one reason") {
+    Rig rig(Fields{{"sessionTTLSeconds", "60"}, {"credentialCacheSize", "0"}});
+    const auto mine = rig.service->login(token_of(user("vera")));
+    const std::string theirs = token_of(user("walt"));
+    rig.service->login(theirs);
+    rig.clock.advance(std::chrono::seconds(61));  // no live credential: the fallback asks the app
+    const std::string me = mine.internal_id;
+    const auto other_users = rig.service->authorize_register(me, me, theirs);
+    const auto invalid = rig.service->authorize_register(me, me, "invalid" + wave_test::unique_name("guess"));
+    CHECK_FALSE(other_users.granted);
+    CHECK_FALSE(invalid.granted);
+    CHECK(std::strcmp(other_users.reason, invalid.reason) == 0);
+    CHECK(rig.service->stats().register_fallbacks == 2);
   }
 }

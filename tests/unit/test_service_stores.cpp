@@ -46,12 +46,19 @@ TEST_SUITE("service.memory_session_store") {
     CHECK_FALSE(first.previous_token);
     CHECK(store.find_session("tok-a") == std::optional<std::string>("id-1"));
 
-    const auto again = store.map_user(request("alice", "id-other", "tok-a"));
+    const auto again = store.map_user(request("alice", "id-1", "tok-a"));
     CHECK(again.internal_id == "id-1");  // never changes once set
     CHECK_FALSE(again.token_changed);
     CHECK(again.credential_id == first.credential_id);
 
-    const auto rotated = store.map_user(request("alice", "id-other", "tok-b"));
+    // Another internal ID than the mapping's (the stores disagree): refused, nothing written.
+    CHECK(status_of([&] { store.map_user(request("alice", "id-other", "tok-c")); }) == WAVE_ERR_CONFLICT);
+    CHECK_FALSE(store.find_session("tok-c"));
+    CHECK_FALSE(store.find_credential("id-other"));
+    CHECK(store.find_credential("id-1")->password_digest == "digest-of-tok-a");
+    CHECK(store.find_session("tok-a") == std::optional<std::string>("id-1"));
+
+    const auto rotated = store.map_user(request("alice", "id-1", "tok-b"));
     CHECK(rotated.internal_id == "id-1");
     CHECK(rotated.token_changed);
     CHECK(rotated.previous_token == std::optional<std::string>("tok-a"));
@@ -83,7 +90,7 @@ TEST_SUITE("service.memory_session_store") {
     CHECK_FALSE(store.find_credential("id-b"));
     CHECK(store.find_internal_ids({"bob"})[0] == std::optional<std::string>("id-b"));
     // A new login with the same token keeps the credential (no new passhash needed).
-    const auto before = store.map_user(request("bob", "x", "tok", std::chrono::seconds(10)));
+    const auto before = store.map_user(request("bob", "id-b", "tok", std::chrono::seconds(10)));
     CHECK_FALSE(before.token_changed);
     CHECK(store.find_session("tok"));
   }
@@ -100,20 +107,56 @@ TEST_SUITE("service.memory_session_store") {
     CHECK_FALSE(store.revoke("tok"));
     CHECK(store.find_internal_ids({"carol"})[0] == std::optional<std::string>("id-c"));
     // The same token again is a new credential (the old passhash was replaced).
-    const auto again = store.map_user(request("carol", "x", "tok"));
+    const auto again = store.map_user(request("carol", "id-c", "tok"));
     CHECK(again.token_changed);
     CHECK(again.credential_id != mapped.credential_id);
     CHECK(again.internal_id == "id-c");
+  }
+
+  TEST_CASE("forget_credential deletes the credential only while it holds the given digest") {
+    wave::MemorySessionStore store;
+    store.map_user(request("fred", "id-f", "tok-1"));
+    CHECK_FALSE(store.forget_credential("id-f", "digest-of-tok-0"));  // another credential's digest
+    CHECK(store.find_credential("id-f"));
+    CHECK(store.forget_credential("id-f", "digest-of-tok-1"));
+    CHECK_FALSE(store.find_credential("id-f"));
+    CHECK_FALSE(store.forget_credential("id-f", "digest-of-tok-1"));  // already gone
+    CHECK(store.find_session("tok-1") == std::optional<std::string>("id-f"));  // only the credential goes
   }
 
   TEST_CASE("64 concurrent first mappings of one user give one internal ID") {
     wave::MemorySessionStore store;
     std::vector<std::thread> threads;
     std::vector<std::string> ids(64);
+    const std::string durable = wave::uuid_v4();  // as the service proposes: the durable ID
     for (int i = 0; i < 64; ++i)
-      threads.emplace_back([&, i] { ids[i] = store.map_user(request("dave", wave::uuid_v4(), "tok")).internal_id; });
+      threads.emplace_back([&, i] { ids[i] = store.map_user(request("dave", durable, "tok")).internal_id; });
     for (auto& t : threads) t.join();
     CHECK(std::set<std::string>(ids.begin(), ids.end()).size() == 1);
+    CHECK(ids[0] == durable);
+
+    // 64 different proposals at once: one creates the mapping, the rest are conflicts.
+    std::vector<std::string> proposed(64);
+    std::vector<wave_status> statuses(64, WAVE_OK);
+    threads.clear();
+    for (auto& id : proposed) id = wave::uuid_v4();
+    for (int i = 0; i < 64; ++i)
+      threads.emplace_back([&, i] {
+        statuses[i] = status_of([&] { store.map_user(request("erik", proposed[i], "tok-" + std::to_string(i))); });
+      });
+    for (auto& t : threads) t.join();
+    int winners = 0;
+    for (int i = 0; i < 64; ++i) {
+      CHECK((statuses[i] == WAVE_OK || statuses[i] == WAVE_ERR_CONFLICT));
+      if (statuses[i] == WAVE_OK) {
+        ++winners;
+        CHECK(store.find_internal_ids({"erik"})[0] == std::optional<std::string>(proposed[i]));
+        CHECK(store.find_session("tok-" + std::to_string(i)) == std::optional<std::string>(proposed[i]));
+      } else {
+        CHECK_FALSE(store.find_session("tok-" + std::to_string(i)));
+      }
+    }
+    CHECK(winners == 1);
   }
 
   TEST_CASE("empty fields are refused") {
@@ -141,7 +184,7 @@ TEST_SUITE("service.memory_directory_store") {
   TEST_CASE("credentials, patterns as sets, conditional passhash replacement") {
     wave::MemoryDirectoryStore store;
     CHECK_FALSE(store.find_acl("u1"));
-    store.upsert_credentials("u1", "app1", "hash1", "cred1", {"p/1", "p/2"}, {"s/1"});
+    CHECK(store.upsert_credentials("u1", "app1", "hash1", "cred1", "", {"p/1", "p/2"}, {"s/1"}));
     store.add_patterns("u1", {"p/2", "p/3"}, {"s/2"});
     auto doc = store.find_acl("u1");
     REQUIRE(doc);
@@ -153,10 +196,19 @@ TEST_SUITE("service.memory_directory_store") {
     CHECK(doc->subscribe_acl == std::vector<std::string>{"s/1", "s/2"});
 
     // A new credential keeps the patterns already there ($addToSet, never a replacement).
-    store.upsert_credentials("u1", "app1", "hash2", "cred2", {"p/1"}, {"s/1"});
+    CHECK(store.upsert_credentials("u1", "app1", "hash2", "cred2", "cred1", {"p/1"}, {"s/1"}));
     doc = store.find_acl("u1");
     CHECK(doc->passhash == "hash2");
     CHECK(doc->publish_acl.size() == 3);
+    // Compare-and-set: a writer that read an older credential (or none) writes nothing...
+    CHECK_FALSE(store.upsert_credentials("u1", "app1", "hash-stale", "cred-stale", "cred1", {"p/stale"}, {}));
+    CHECK_FALSE(store.upsert_credentials("u1", "app1", "hash-stale", "cred-stale", "", {}, {}));
+    doc = store.find_acl("u1");
+    CHECK(doc->passhash == "hash2");
+    CHECK(doc->credential_id == "cred2");
+    CHECK(doc->publish_acl.size() == 3);
+    // ...while writing the credential the document already holds again is harmless.
+    CHECK(store.upsert_credentials("u1", "app1", "hash2", "cred2", "cred-unknown", {}, {}));
 
     CHECK_FALSE(store.replace_passhash("u1", "cred1", "hash3", "cred3"));  // stale credential
     CHECK(store.find_acl("u1")->passhash == "hash2");
@@ -172,7 +224,11 @@ TEST_SUITE("service.memory_directory_store") {
     store.add_patterns("u2", {"p/x"}, {});
     CHECK(store.find_acl("u2")->passhash.empty());
     CHECK(status_of([&] { store.add_patterns("*", {"p"}, {}); }) == WAVE_ERR_INVALID_ARGUMENT);
-    CHECK(status_of([&] { store.upsert_credentials("", "a", "h", "c", {}, {}); }) == WAVE_ERR_INVALID_ARGUMENT);
+    CHECK(status_of([&] { store.upsert_credentials("", "a", "h", "c", "", {}, {}); }) == WAVE_ERR_INVALID_ARGUMENT);
+    // A document without a credential (made by add_patterns) takes one whatever was expected.
+    CHECK(store.upsert_credentials("u2", "app2", "hash-u2", "cred-u2", "cred-old", {}, {}));
+    CHECK(store.find_acl("u2")->credential_id == "cred-u2");
+    CHECK(store.find_acl("u2")->publish_acl == std::vector<std::string>{"p/x"});
   }
 
   TEST_CASE("groups") {
@@ -190,6 +246,13 @@ TEST_SUITE("service.memory_directory_store") {
     CHECK(store.groups_of("b").size() == 1);
     CHECK(store.delete_group("g2"));
     CHECK_FALSE(store.delete_group("g2"));
+    // The group comes back as it was when deleted.
+    store.add_group_member("g1", "d");
+    const auto deleted = store.delete_group("g1");
+    REQUIRE(deleted);
+    CHECK(deleted->name == "one");
+    CHECK(deleted->members == std::vector<std::string>{"a", "c", "d"});
+    CHECK_FALSE(store.find_group("g1"));
     CHECK(store.groups_of("b").empty());
     CHECK_FALSE(store.find_group("g2"));
   }
