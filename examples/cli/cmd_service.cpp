@@ -112,6 +112,35 @@ int read_token(Token& token) {
   return cli::kOk;
 }
 
+// What every service command does first: the service from the config, then the caller's
+// token from stdin (read only once the config is good).
+struct Session {
+  Owned<wave_service> service;
+  std::optional<Token> token;
+
+  // 0, or the exit code after printing why not.
+  int open(const std::optional<std::string>& config_path) {
+    if (const int code = open_service(config_path, service)) return code;
+    token.emplace();
+    return read_token(*token);
+  }
+  wave_service* get() const { return service.get(); }
+  const uint8_t* token_data() const { return token->data(); }
+  std::size_t token_size() const { return token->size(); }
+};
+
+// Takes ownership of the handle a call returned, renders it with `to_json` and prints it;
+// reports `status` (or the rendering's failure) as `what` instead when the call failed.
+template <class T>
+int print_result(const char* what, wave_status status, T* raw, wave_status (*to_json)(const T*, char**)) {
+  if (status != WAVE_OK) return report(what, status);
+  Owned<T> owned(raw);
+  char* json = nullptr;
+  if (const wave_status s = to_json(owned.get(), &json); s != WAVE_OK) return report(what, s);
+  print_json(json);
+  return cli::kOk;
+}
+
 constexpr const char* kLoginUsage =
     "usage: wave login [--config FILE] < token\n"
     "\nLogs in with an app token and prints the MQTT credentials as JSON:\n"
@@ -158,36 +187,27 @@ int group_create(const GroupArgs& args) {
   const auto& rest = args.words;
   const auto& members = args.members;
   if (rest.size() != 2) throw cli::UsageError{"group create takes one NAME (members with --member APPUSERID)"};
-  Owned<wave_service> service;
-  if (const int code = open_service(args.config_path, service)) return code;
-  Token token;
-  if (const int code = read_token(token)) return code;
+  Session session;
+  if (const int code = session.open(args.config_path)) return code;
   std::vector<const char*> pointers;
   for (const auto& member : members) pointers.push_back(member.c_str());
   wave_group* raw = nullptr;
-  const wave_status status = wave_service_group_create(service.get(), token.data(), token.size(), rest[1].c_str(),
-                                                       pointers.data(), pointers.size(), &raw);
-  if (status != WAVE_OK) return report("group create", status);
-  Owned<wave_group> group(raw);
-  char* json = nullptr;
-  if (const wave_status s = wave_group_to_json(group.get(), &json); s != WAVE_OK) return report("group create", s);
-  print_json(json);
-  return cli::kOk;
+  const wave_status status = wave_service_group_create(session.get(), session.token_data(), session.token_size(),
+                                                       rest[1].c_str(), pointers.data(), pointers.size(), &raw);
+  return print_result("group create", status, raw, wave_group_to_json);
 }
 
 int group_change(const GroupArgs& args, bool add) {
   const auto& words = args.words;
   expect_count(words, 3, add ? "group add takes GID APPUSERID" : "group remove takes GID APPUSERID");
-  Owned<wave_service> service;
-  if (const int code = open_service(args.config_path, service)) return code;
-  Token token;
-  if (const int code = read_token(token)) return code;
+  Session session;
+  if (const int code = session.open(args.config_path)) return code;
   int changed = 0;
   const wave_status status =
-      add ? wave_service_group_add_member(service.get(), token.data(), token.size(), words[1].c_str(),
-                                          words[2].c_str(), &changed)
-          : wave_service_group_remove_member(service.get(), token.data(), token.size(), words[1].c_str(),
-                                             words[2].c_str(), &changed);
+      add ? wave_service_group_add_member(session.get(), session.token_data(), session.token_size(),
+                                          words[1].c_str(), words[2].c_str(), &changed)
+          : wave_service_group_remove_member(session.get(), session.token_data(), session.token_size(),
+                                             words[1].c_str(), words[2].c_str(), &changed);
   if (status != WAVE_OK) return report(add ? "group add" : "group remove", status);
   std::printf("{\"groupID\":%s,\"appUserID\":%s,\"changed\":%s}\n", cli::json_quote(words[1]).c_str(),
               cli::json_quote(words[2]).c_str(), changed ? "true" : "false");
@@ -197,12 +217,11 @@ int group_change(const GroupArgs& args, bool add) {
 int group_simple(const GroupArgs& args, bool leave) {
   const auto& words = args.words;
   expect_count(words, 2, leave ? "group leave takes GID" : "group delete takes GID");
-  Owned<wave_service> service;
-  if (const int code = open_service(args.config_path, service)) return code;
-  Token token;
-  if (const int code = read_token(token)) return code;
-  const wave_status status = leave ? wave_service_group_leave(service.get(), token.data(), token.size(), words[1].c_str())
-                                   : wave_service_group_delete(service.get(), token.data(), token.size(), words[1].c_str());
+  Session session;
+  if (const int code = session.open(args.config_path)) return code;
+  const wave_status status =
+      leave ? wave_service_group_leave(session.get(), session.token_data(), session.token_size(), words[1].c_str())
+            : wave_service_group_delete(session.get(), session.token_data(), session.token_size(), words[1].c_str());
   if (status != WAVE_OK) return report(leave ? "group leave" : "group delete", status);
   std::printf("{\"groupID\":%s,\"%s\":true}\n", cli::json_quote(words[1]).c_str(), leave ? "left" : "deleted");
   return cli::kOk;
@@ -211,36 +230,22 @@ int group_simple(const GroupArgs& args, bool leave) {
 int group_list(const GroupArgs& args) {
   const auto& words = args.words;
   expect_count(words, 1, "group list takes no arguments");
-  Owned<wave_service> service;
-  if (const int code = open_service(args.config_path, service)) return code;
-  Token token;
-  if (const int code = read_token(token)) return code;
+  Session session;
+  if (const int code = session.open(args.config_path)) return code;
   wave_group_list* raw = nullptr;
-  const wave_status status = wave_service_group_list(service.get(), token.data(), token.size(), &raw);
-  if (status != WAVE_OK) return report("group list", status);
-  Owned<wave_group_list> list(raw);
-  char* json = nullptr;
-  if (const wave_status s = wave_group_list_to_json(list.get(), &json); s != WAVE_OK) return report("group list", s);
-  print_json(json);
-  return cli::kOk;
+  const wave_status status = wave_service_group_list(session.get(), session.token_data(), session.token_size(), &raw);
+  return print_result("group list", status, raw, wave_group_list_to_json);
 }
 
 int group_members(const GroupArgs& args) {
   const auto& words = args.words;
   expect_count(words, 2, "group members takes GID");
-  Owned<wave_service> service;
-  if (const int code = open_service(args.config_path, service)) return code;
-  Token token;
-  if (const int code = read_token(token)) return code;
+  Session session;
+  if (const int code = session.open(args.config_path)) return code;
   wave_group* raw = nullptr;
   const wave_status status =
-      wave_service_group_members(service.get(), token.data(), token.size(), words[1].c_str(), &raw);
-  if (status != WAVE_OK) return report("group members", status);
-  Owned<wave_group> group(raw);
-  char* json = nullptr;
-  if (const wave_status s = wave_group_to_json(group.get(), &json); s != WAVE_OK) return report("group members", s);
-  print_json(json);
-  return cli::kOk;
+      wave_service_group_members(session.get(), session.token_data(), session.token_size(), words[1].c_str(), &raw);
+  return print_result("group members", status, raw, wave_group_to_json);
 }
 
 }  // namespace
@@ -249,20 +254,13 @@ int cmd_login(int argc, char** argv) {
   cli::Args args(argc, argv, 2);
   const std::string help = usage(kLoginUsage);
   return cli::run_command(args, help.c_str(), [&]() -> int {
-    Owned<wave_service> service;
     const auto config_path = args.option("--config");
     if (!args.positionals().empty()) throw cli::UsageError{"login takes no arguments"};
-    if (const int code = open_service(config_path, service)) return code;
-    Token token;
-    if (const int code = read_token(token)) return code;
+    Session session;
+    if (const int code = session.open(config_path)) return code;
     wave_credentials* raw = nullptr;
-    const wave_status status = wave_service_login(service.get(), token.data(), token.size(), &raw);
-    if (status != WAVE_OK) return report("login", status);
-    Owned<wave_credentials> credentials(raw);
-    char* json = nullptr;
-    if (const wave_status s = wave_credentials_to_json(credentials.get(), &json); s != WAVE_OK) return report("login", s);
-    print_json(json);
-    return cli::kOk;
+    const wave_status status = wave_service_login(session.get(), session.token_data(), session.token_size(), &raw);
+    return print_result("login", status, raw, wave_credentials_to_json);
   });
 }
 
@@ -270,24 +268,17 @@ int cmd_resolve(int argc, char** argv) {
   cli::Args args(argc, argv, 2);
   const std::string help = usage(kResolveUsage);
   return cli::run_command(args, help.c_str(), [&]() -> int {
-    Owned<wave_service> service;
     const auto config_path = args.option("--config");
     const auto ids = args.positionals();
     if (ids.empty()) throw cli::UsageError{"resolve needs at least one APPUSERID"};
-    if (const int code = open_service(config_path, service)) return code;
-    Token token;
-    if (const int code = read_token(token)) return code;
+    Session session;
+    if (const int code = session.open(config_path)) return code;
     std::vector<const char*> pointers;
     for (const auto& id : ids) pointers.push_back(id.c_str());
     wave_resolution* raw = nullptr;
-    const wave_status status =
-        wave_service_resolve(service.get(), token.data(), token.size(), pointers.data(), pointers.size(), &raw);
-    if (status != WAVE_OK) return report("resolve", status);
-    Owned<wave_resolution> resolution(raw);
-    char* json = nullptr;
-    if (const wave_status s = wave_resolution_to_json(resolution.get(), &json); s != WAVE_OK) return report("resolve", s);
-    print_json(json);
-    return cli::kOk;
+    const wave_status status = wave_service_resolve(session.get(), session.token_data(), session.token_size(),
+                                                    pointers.data(), pointers.size(), &raw);
+    return print_result("resolve", status, raw, wave_resolution_to_json);
   });
 }
 
@@ -317,14 +308,13 @@ int cmd_revoke(int argc, char** argv) {
   cli::Args args(argc, argv, 2);
   const std::string help = usage(kRevokeUsage);
   return cli::run_command(args, help.c_str(), [&]() -> int {
-    Owned<wave_service> service;
     const auto config_path = args.option("--config");
     if (!args.positionals().empty()) throw cli::UsageError{"revoke takes no arguments"};
-    if (const int code = open_service(config_path, service)) return code;
-    Token token;
-    if (const int code = read_token(token)) return code;
+    Session session;
+    if (const int code = session.open(config_path)) return code;
     char* internal_id = nullptr;
-    const wave_status status = wave_service_revoke(service.get(), token.data(), token.size(), &internal_id);
+    const wave_status status =
+        wave_service_revoke(session.get(), session.token_data(), session.token_size(), &internal_id);
     if (status != WAVE_OK) return report("revoke", status);
     std::printf("{\"revoked\":true,\"internalWaveUserID\":%s}\n", cli::json_quote(internal_id).c_str());
     wave_string_free(internal_id);
