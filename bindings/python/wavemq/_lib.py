@@ -12,27 +12,16 @@ class _Opaque(ctypes.Structure):
     pass
 
 
-# One pointer type per opaque handle, so ctypes refuses to pass one handle for another.
-class ConfigHandle(_Opaque):
-    pass
+def opaque_pointer(c_name):
+    """A pointer type of its own for one opaque C handle (`c_name`), so ctypes refuses to
+    pass one kind of handle where another is expected."""
+    return ctypes.POINTER(type(c_name, (_Opaque,), {}))
 
 
-class FilterHandle(_Opaque):
-    pass
-
-
-class PatternsHandle(_Opaque):
-    pass
-
-
-class AuthorizerHandle(_Opaque):
-    pass
-
-
-ConfigPtr = ctypes.POINTER(ConfigHandle)
-FilterPtr = ctypes.POINTER(FilterHandle)
-PatternsPtr = ctypes.POINTER(PatternsHandle)
-AuthorizerPtr = ctypes.POINTER(AuthorizerHandle)
+ConfigPtr = opaque_pointer("wave_config")
+FilterPtr = opaque_pointer("wave_filter")
+PatternsPtr = opaque_pointer("wave_acl_patterns")
+AuthorizerPtr = opaque_pointer("wave_authorizer")
 
 c_char_p = ctypes.c_char_p
 c_size_t = ctypes.c_size_t

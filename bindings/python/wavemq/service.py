@@ -14,37 +14,18 @@ import threading
 import typing
 
 from . import Config, _bytes, _Handle, _text, errors
-from ._lib import ConfigPtr, _Opaque, c_char_p, c_int, c_size_t, c_void_p, check_status, declare, lib, take_string
+from ._lib import (ConfigPtr, c_char_p, c_int, c_size_t, c_void_p, check_status, declare, lib, opaque_pointer,
+                   take_string)
 
 __all__ = ["Service", "Credentials", "ResolvedUser", "Group"]
 
 
 # One pointer type per handle of wave_service.h, so ctypes refuses to pass one for another.
-class ServiceHandle(_Opaque):
-    pass
-
-
-class CredentialsHandle(_Opaque):
-    pass
-
-
-class ResolutionHandle(_Opaque):
-    pass
-
-
-class GroupHandle(_Opaque):
-    pass
-
-
-class GroupListHandle(_Opaque):
-    pass
-
-
-ServicePtr = ctypes.POINTER(ServiceHandle)
-CredentialsPtr = ctypes.POINTER(CredentialsHandle)
-ResolutionPtr = ctypes.POINTER(ResolutionHandle)
-GroupPtr = ctypes.POINTER(GroupHandle)
-GroupListPtr = ctypes.POINTER(GroupListHandle)
+ServicePtr = opaque_pointer("wave_service")
+CredentialsPtr = opaque_pointer("wave_credentials")
+ResolutionPtr = opaque_pointer("wave_resolution")
+GroupPtr = opaque_pointer("wave_group")
+GroupListPtr = opaque_pointer("wave_group_list")
 
 _c_char_pp = ctypes.POINTER(c_char_p)
 _c_int_p = ctypes.POINTER(c_int)
