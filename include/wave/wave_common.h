@@ -55,7 +55,9 @@ typedef enum wave_status {
   WAVE_ERR_PARSE = 11,           /* input text (JSON, URI, ...) could not be parsed */
   WAVE_ERR_UPSTREAM = 12,        /* the app endpoint answered, but not with a valid answer */
   WAVE_ERR_CONFLICT = 13,        /* the operation conflicts with the current state */
-  WAVE_ERR_BACKEND = 14          /* a backend answered with an error (a failed command) */
+  WAVE_ERR_BACKEND = 14,         /* a backend answered with an error (a failed command) */
+  WAVE_ERR_WOULD_BLOCK = 15      /* a cache-only call needs I/O for its answer: ask again
+                                    without the cache-only flag (not a refusal, not a fault) */
 } wave_status;
 
 /* The symbolic name of a status ("WAVE_ERR_DENIED"), or "WAVE_ERR_UNKNOWN" for values this

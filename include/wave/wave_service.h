@@ -56,6 +56,47 @@ WAVE_API wave_status wave_service_new(const wave_config *config, wave_service **
 /* Frees a service.  Accepts NULL.  No call on it may be running. */
 WAVE_API void wave_service_free(wave_service *service);
 
+/*
+ * Readiness: pings Redis, then MongoDB (storage "memory": nothing to ping, WAVE_OK).
+ * Returns WAVE_OK, or the first fault (WAVE_ERR_UNAVAILABLE, WAVE_ERR_TIMEOUT,
+ * WAVE_ERR_BACKEND) with a message starting with the backend's name ("redis: ...",
+ * "mongodb: ...") and never a secret.  Blocks for at most about the backends' timeouts.
+ * The app endpoint is not asked (it needs a token).  Thread-safe.
+ */
+WAVE_API wave_status wave_service_ping(wave_service *service);
+
+/* ---- Counters -------------------------------------------------------------------------- */
+
+/*
+ * Counters a server reports as metrics.  Values are explicit and append-only.  All count
+ * since wave_service_new(), except WAVE_COUNTER_CACHE_ENTRIES (users in the in-process
+ * cache now).
+ */
+typedef enum wave_counter {
+  WAVE_COUNTER_CACHE_HITS = 0,         /* broker checks answered by the in-process cache */
+  WAVE_COUNTER_CACHE_MISSES = 1,       /* ... that were not */
+  WAVE_COUNTER_CACHE_ENTRIES = 2,      /* users in the in-process cache now (a gauge) */
+  WAVE_COUNTER_APP_VALID = 3,          /* app endpoint calls that said "valid" */
+  WAVE_COUNTER_APP_INVALID = 4,        /* ... that said "invalid" */
+  WAVE_COUNTER_APP_ERROR = 5,          /* ... that failed (timeout, unreachable, nonsense) */
+  WAVE_COUNTER_APP_NANOSECONDS = 6,    /* total time of the app endpoint calls */
+  WAVE_COUNTER_REDIS_ERRORS = 7,       /* faults of the session store (Redis) */
+  WAVE_COUNTER_MONGO_ERRORS = 8,       /* faults of the directory store (MongoDB) */
+  WAVE_COUNTER_BCRYPT_RUNS = 9,        /* bcrypt hashes and verifications run */
+  WAVE_COUNTER_BCRYPT_NANOSECONDS = 10, /* their total time */
+  WAVE_COUNTER_WARM_LOGINS = 11,       /* logins answered from a live session */
+  WAVE_COUNTER_COLD_LOGINS = 12,       /* logins that asked the app */
+  WAVE_COUNTER_REGISTER_FALLBACKS = 13, /* register checks that renewed an expired session */
+  WAVE_COUNTER_WOULD_BLOCK = 14        /* cache-only checks answered WAVE_ERR_WOULD_BLOCK */
+} wave_counter;
+
+/*
+ * The current value of `counter`: 0 for a NULL service or a value this version does not
+ * know.  Never fails and never touches the last error.  Cheap (relaxed atomic loads; the
+ * cache gauge briefly locks each cache shard).  Thread-safe.
+ */
+WAVE_API uint64_t wave_service_counter(const wave_service *service, wave_counter counter);
+
 /* ---- Login ----------------------------------------------------------------------------- */
 
 /*
@@ -204,31 +245,41 @@ WAVE_API wave_status wave_service_revoke(wave_service *service, const uint8_t *t
  * WAVE_OK grants, WAVE_ERR_DENIED refuses (the reason in wave_last_error_message()); any
  * other status is a fault (Redis, MongoDB or the app unreachable...) that the caller must
  * treat as a refusal.  No bcrypt runs here.
+ *
+ * `flags`: 0, or WAVE_CHECK_CACHED_ONLY: answer from this process's in-memory cache only,
+ * never blocking on Redis, MongoDB or the app (for a server's I/O threads).  When the answer
+ * needs them, the call returns WAVE_ERR_WOULD_BLOCK (not a grant): ask again with flags 0
+ * from a thread that may block.  A refusal that needs no I/O (malformed IDs) is answered
+ * either way.  Other flag bits are reserved: WAVE_ERR_INVALID_ARGUMENT.
  */
+#define WAVE_CHECK_CACHED_ONLY 1u
 
 /*
  * A client connecting: `client_id` must equal `username` and be a Wave internal ID; the
  * password (password_len bytes) must be the user's current MQTT password, checked in
  * constant time against a digest cached in this process (credentialCacheTTLSeconds), then
- * in Redis.  When the session has expired and the password may be the token itself
- * (mqttPasswordScheme auto or token), the app is asked, as at login.
+ * in Redis.  When the session has expired (or Redis lost it) and the password may be the
+ * token itself (mqttPasswordScheme auto or token), the session is renewed: the app is asked
+ * about the token, the user's identity and vmq_acl_auth document in MongoDB must be this
+ * internal ID's and not logged out, and the session and credential digest are written to
+ * Redis again.  No passhash is computed (no bcrypt): the next login writes one if needed.
  */
 WAVE_API wave_status wave_service_authorize_register(wave_service *service, const char *client_id,
                                                      const char *username, const uint8_t *password,
-                                                     size_t password_len);
+                                                     size_t password_len, unsigned flags);
 
 /* May `username` publish to `topic` (a topic name: no wildcards)? */
 WAVE_API wave_status wave_service_authorize_publish(wave_service *service, const char *username,
-                                                    const char *topic);
+                                                    const char *topic, unsigned flags);
 
 /*
  * May `username` subscribe to each of the `count` filters?  results_out (caller-owned,
  * `count` entries) receives WAVE_OK or WAVE_ERR_DENIED per filter, in order.  Returns
  * WAVE_OK when every filter is granted, WAVE_ERR_DENIED when at least one is refused, or a
- * fault (then every result is that fault).
+ * fault or WAVE_ERR_WOULD_BLOCK (then every result is that status).
  */
 WAVE_API wave_status wave_service_authorize_subscribe(wave_service *service, const char *username,
-                                                      const char *const *filters, size_t count,
+                                                      const char *const *filters, size_t count, unsigned flags,
                                                       wave_status *results_out);
 
 WAVE_END_DECLS

@@ -1,5 +1,7 @@
 #include "acl/acl.hpp"
 
+#include <unordered_set>
+
 #include "common/error.hpp"
 
 namespace wave::acl {
@@ -63,6 +65,48 @@ Patterns private_patterns(std::string_view internal_id) {
   require_user_id(internal_id, "internal ID");
   const std::string me(internal_id);
   return {{std::string(kPrivatePrefix) + me + "/+"}, {std::string(kPrivatePrefix) + "+/" + me}};
+}
+
+bool is_group_pattern(std::string_view pattern) noexcept { return pattern.starts_with(kGroupPrefix); }
+
+namespace {
+using PatternSet = std::unordered_set<std::string_view>;
+
+PatternSet set_of(const std::vector<std::string>& items) {
+  PatternSet set;
+  set.reserve(items.size());
+  for (const auto& item : items) set.insert(item);
+  return set;
+}
+}  // namespace
+
+std::vector<std::string> missing_from(const std::vector<std::string>& wanted, const std::vector<std::string>& have) {
+  PatternSet seen = set_of(have);
+  std::vector<std::string> result;
+  for (const auto& item : wanted)
+    if (seen.insert(item).second) result.push_back(item);
+  return result;
+}
+
+void add_to_set(std::vector<std::string>& set, const std::vector<std::string>& values) {
+  // The new items are copied first: growing `set` would move the strings the views name.
+  std::vector<std::string> added = missing_from(values, set);
+  set.reserve(set.size() + added.size());
+  for (auto& item : added) set.push_back(std::move(item));
+}
+
+void pull_all(std::vector<std::string>& set, const std::vector<std::string>& values) {
+  const PatternSet gone = set_of(values);
+  std::erase_if(set, [&](const std::string& item) { return gone.contains(item); });
+}
+
+std::vector<std::string> stale_group_patterns(const std::vector<std::string>& have,
+                                              const std::vector<std::string>& keep) {
+  const PatternSet kept = set_of(keep);
+  std::vector<std::string> result;
+  for (const auto& pattern : have)
+    if (is_group_pattern(pattern) && !kept.contains(pattern)) result.push_back(pattern);
+  return result;
 }
 
 Patterns group_patterns(std::string_view group_id, std::string_view internal_id) {

@@ -36,6 +36,27 @@ Patterns private_patterns(std::string_view internal_id);
 // when group_id or internal_id is not valid.
 Patterns group_patterns(std::string_view group_id, std::string_view internal_id);
 
+// True for a pattern in Wave's group namespace (conversations/group/...): the patterns that
+// follow group memberships, as opposed to the private ones and any an operator added.
+bool is_group_pattern(std::string_view pattern) noexcept;
+
+// ---- Pattern-set arithmetic over pattern lists (the document's arrays keep their order).
+// Each is O((N + M) log) at worst: hash sets, never one scan of a list per item.
+
+// The patterns of `wanted` that `have` lacks, each once, in `wanted`'s order.
+std::vector<std::string> missing_from(const std::vector<std::string>& wanted, const std::vector<std::string>& have);
+
+// Appends to `set` the `values` it lacks, each once, in `values`' order ($addToSet).
+void add_to_set(std::vector<std::string>& set, const std::vector<std::string>& values);
+
+// Removes from `set` every item that `values` holds ($pullAll), keeping the order of the rest.
+void pull_all(std::vector<std::string>& set, const std::vector<std::string>& values);
+
+// The group patterns of `have` that `keep` lacks (in `have`'s order): what a document holds
+// of groups it no longer belongs to.
+std::vector<std::string> stale_group_patterns(const std::vector<std::string>& have,
+                                              const std::vector<std::string>& keep);
+
 enum class ConversationKind { private_chat, group };
 
 // Who sent a message, learned from its topic alone. For private_chat, `recipient` is set and

@@ -51,6 +51,7 @@ WAVE_API const char* wave_status_str(wave_status status) {
     case WAVE_ERR_UPSTREAM: return "WAVE_ERR_UPSTREAM";
     case WAVE_ERR_CONFLICT: return "WAVE_ERR_CONFLICT";
     case WAVE_ERR_BACKEND: return "WAVE_ERR_BACKEND";
+    case WAVE_ERR_WOULD_BLOCK: return "WAVE_ERR_WOULD_BLOCK";
   }
   return "WAVE_ERR_UNKNOWN";
 }

@@ -10,6 +10,7 @@
 #include <rapidjson/stringbuffer.h>
 #include <rapidjson/writer.h>
 
+#include "backends/backends.hpp"
 #include "capi/guard.hpp"
 #include "capi/handles.hpp"
 #include "common/secure.hpp"
@@ -19,10 +20,12 @@ using wave::capi::guarded;
 using wave::capi::require;
 
 struct wave_service {
+  std::unique_ptr<wave::Backends> backends;  // the stores Config::storage names (for ping)
   std::unique_ptr<wave::Service> service;
   bool global_initialised = false;
   ~wave_service() {
     service.reset();
+    backends.reset();
     if (global_initialised) wave_global_cleanup();
   }
 };
@@ -101,7 +104,13 @@ char* take_json(const rapidjson::StringBuffer& buffer) {
 
 wave_status authorize_result(const wave::Decision& decision) {
   if (decision.granted) return WAVE_OK;
-  return wave::capi::failure(WAVE_ERR_DENIED, decision.reason);
+  return wave::capi::failure(decision.would_block ? WAVE_ERR_WOULD_BLOCK : WAVE_ERR_DENIED, decision.reason);
+}
+
+wave::CheckMode check_mode(unsigned flags) {
+  if ((flags & ~WAVE_CHECK_CACHED_ONLY) != 0u)
+    wave::fail(WAVE_ERR_INVALID_ARGUMENT, "flags: unknown bits (0 or WAVE_CHECK_CACHED_ONLY)");
+  return (flags & WAVE_CHECK_CACHED_ONLY) != 0u ? wave::CheckMode::cached_only : wave::CheckMode::full;
 }
 
 }  // namespace
@@ -119,13 +128,50 @@ WAVE_API wave_status wave_service_new(const wave_config* config, wave_service** 
     const wave_status init = wave_global_init();
     if (init != WAVE_OK) return init;
     handle->global_initialised = true;
-    handle->service = std::make_unique<wave::Service>(*config->config);
+    handle->backends = std::make_unique<wave::Backends>(*config->config);
+    handle->service = std::make_unique<wave::Service>(*config->config, handle->backends->sessions(),
+                                                      handle->backends->directory());
     *out = handle.release();
     return WAVE_OK;
   });
 }
 
 WAVE_API void wave_service_free(wave_service* service) { delete service; }
+
+WAVE_API wave_status wave_service_ping(wave_service* service) {
+  return guarded([&] {
+    require(service, "service");
+    service->backends->ping();
+    return WAVE_OK;
+  });
+}
+
+WAVE_API uint64_t wave_service_counter(const wave_service* service, wave_counter counter) {
+  if (service == nullptr) return 0;
+  try {
+    const wave::ServiceStats stats = service->service->stats();
+    switch (counter) {
+      case WAVE_COUNTER_CACHE_HITS: return stats.cache_hits;
+      case WAVE_COUNTER_CACHE_MISSES: return stats.cache_misses;
+      case WAVE_COUNTER_CACHE_ENTRIES: return stats.cache_entries;
+      case WAVE_COUNTER_APP_VALID: return stats.app_valid;
+      case WAVE_COUNTER_APP_INVALID: return stats.app_invalid;
+      case WAVE_COUNTER_APP_ERROR: return stats.app_errors;
+      case WAVE_COUNTER_APP_NANOSECONDS: return stats.app_nanoseconds;
+      case WAVE_COUNTER_REDIS_ERRORS: return stats.session_store_errors;
+      case WAVE_COUNTER_MONGO_ERRORS: return stats.directory_store_errors;
+      case WAVE_COUNTER_BCRYPT_RUNS: return stats.bcrypt_runs;
+      case WAVE_COUNTER_BCRYPT_NANOSECONDS: return stats.bcrypt_nanoseconds;
+      case WAVE_COUNTER_WARM_LOGINS: return stats.warm_logins;
+      case WAVE_COUNTER_COLD_LOGINS: return stats.cold_logins;
+      case WAVE_COUNTER_REGISTER_FALLBACKS: return stats.register_fallbacks;
+      case WAVE_COUNTER_WOULD_BLOCK: return stats.would_block;
+    }
+  } catch (...) {
+    // A getter never fails: nothing in stats() throws, and nothing may cross the ABI.
+  }
+  return 0;
+}
 
 // ---- login ------------------------------------------------------------------------------
 
@@ -423,35 +469,41 @@ WAVE_API wave_status wave_service_revoke(wave_service* service, const uint8_t* t
 
 WAVE_API wave_status wave_service_authorize_register(wave_service* service, const char* client_id,
                                                      const char* username, const uint8_t* password,
-                                                     size_t password_len) {
+                                                     size_t password_len, unsigned flags) {
   return guarded([&] {
     require(service, "service");
     require(client_id, "client_id");
     require(username, "username");
     if (password == nullptr && password_len != 0) require(password, "password");
+    const wave::CheckMode mode = check_mode(flags);
     const std::string_view secret(reinterpret_cast<const char*>(password), password == nullptr ? 0 : password_len);
-    return authorize_result(service->service->authorize_register(client_id, username, secret));
+    return authorize_result(service->service->authorize_register(client_id, username, secret, mode));
   });
 }
 
-WAVE_API wave_status wave_service_authorize_publish(wave_service* service, const char* username, const char* topic) {
+WAVE_API wave_status wave_service_authorize_publish(wave_service* service, const char* username, const char* topic,
+                                                    unsigned flags) {
   return guarded([&] {
     require(service, "service");
     require(username, "username");
     require(topic, "topic");
-    return authorize_result(service->service->authorize_publish(username, topic));
+    const wave::CheckMode mode = check_mode(flags);
+    return authorize_result(service->service->authorize_publish(username, topic, mode));
   });
 }
 
 WAVE_API wave_status wave_service_authorize_subscribe(wave_service* service, const char* username,
-                                                      const char* const* filters, size_t count,
+                                                      const char* const* filters, size_t count, unsigned flags,
                                                       wave_status* results_out) {
   const wave_status status = guarded([&] {
     require(service, "service");
     require(username, "username");
     if (count != 0) require(results_out, "results_out");
+    const wave::CheckMode mode = check_mode(flags);
     const auto list = string_array(filters, count, "filters");
-    const auto decisions = service->service->authorize_subscribe(username, list);
+    const auto decisions = service->service->authorize_subscribe(username, list, mode);
+    for (const auto& decision : decisions)
+      if (decision.would_block) return wave::capi::failure(WAVE_ERR_WOULD_BLOCK, decision.reason);
     const char* first_reason = nullptr;
     for (size_t i = 0; i < decisions.size(); ++i) {
       results_out[i] = decisions[i].granted ? WAVE_OK : WAVE_ERR_DENIED;

@@ -351,6 +351,7 @@ struct MongoDirectoryStore::Impl {
     CollectionPtr collection(const char* name) const {
       return CollectionPtr(mongoc_client_get_collection(client_, impl_.options.database.c_str(), name));
     }
+    mongoc_client_t* get() const noexcept { return client_; }
 
    private:
     Impl& impl_;
@@ -648,6 +649,17 @@ MongoDirectoryStore::MongoDirectoryStore(MongoOptions options) : impl_(std::make
 MongoDirectoryStore::~MongoDirectoryStore() = default;
 
 const std::string& MongoDirectoryStore::database() const noexcept { return impl_->options.database; }
+
+void MongoDirectoryStore::ping() {
+  impl_->run("ping", "$cmd", [&](bson_error_t& error) {
+    Impl::Client client(*impl_, "ping", "$cmd");
+    Doc command;
+    check_append(bson_append_int32(command.get(), "ping", -1, 1));
+    Reply reply;
+    return mongoc_client_command_simple(client.get(), impl_->options.database.c_str(), command.get(), nullptr,
+                                        reply.get(), &error);
+  });
+}
 
 // ---- identities ---------------------------------------------------------------------------
 

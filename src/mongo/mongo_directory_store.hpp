@@ -1,4 +1,4 @@
-// MongoDB implementation of wave::DirectoryStore (src/service/stores.hpp).
+// MongoDB implementation of wave::DirectoryStore (src/store/stores.hpp).
 //
 // Collections in the configured database:
 //   vmq_acl_auth     one document per user, read unchanged by VerneMQ's MongoDB auth:
@@ -38,7 +38,7 @@
 #include <string_view>
 #include <vector>
 
-#include "service/stores.hpp"
+#include "store/stores.hpp"
 
 namespace wave {
 
@@ -81,6 +81,9 @@ class MongoDirectoryStore final : public DirectoryStore {
   bool remove_group_member(std::string_view group_id, std::string_view internal_id) override;
   std::optional<Group> delete_group(std::string_view group_id) override;
   std::vector<Group> groups_of(std::string_view internal_id) override;
+
+  // Runs the ping command (readiness checks); throws like any operation.
+  void ping();
 
   // The database name in use (for diagnostics and tests).
   const std::string& database() const noexcept;

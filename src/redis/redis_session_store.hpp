@@ -1,5 +1,12 @@
-// SessionStore on Redis (hiredis): sessions, app-user mappings and credential digests,
-// with the key layout documented in service/stores.hpp.
+// SessionStore (store/stores.hpp) on Redis (hiredis): sessions, app-user mappings and
+// credential digests.
+//
+// Key layout (with the configured key prefix in front of each key):
+//   session:<token>             string  -> internal ID, expires after the session TTL
+//   mapping:<appUserID>         hash    {token, internalWaveUserID, credentialID}
+//   credential:<internalID>     hash    {passwordDigest, appUserID, credentialID}, same TTL
+// passwordDigest is lowercase hex SHA-256 of the MQTT password.  map_user is one Lua script
+// (atomic create-or-rotate); forget_credential and revoke are scripts too.
 //
 // URIs: redis://[[user]:password@]host[:port][/db]  (port 6379, db 0 by default; user
 // needs Redis 6 ACLs) and unix:///path/to/socket[?db=N] (protected by the socket's file
@@ -17,7 +24,7 @@
 #include <memory>
 #include <string>
 
-#include "service/stores.hpp"
+#include "store/stores.hpp"
 
 namespace wave {
 

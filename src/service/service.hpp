@@ -2,10 +2,10 @@
 // plugin use.  It turns an app user's token into MQTT credentials and VerneMQ ACLs, manages
 // groups, and answers the broker's register/publish/subscribe questions.
 //
-// Stores: a SessionStore (Redis: sessions, mappings, credential digests; fast, may be lost)
-// and a DirectoryStore (MongoDB: identities, vmq_acl_auth documents, groups; the durable
-// record).  Config::storage picks the real servers or the in-memory twins
-// (memory_stores.hpp); the second constructor takes explicit stores for embedding.
+// Stores (store/stores.hpp): a SessionStore (sessions, mappings, credential digests; fast,
+// may be lost: Redis in production) and a DirectoryStore (identities, vmq_acl_auth
+// documents, groups; the durable record: MongoDB in production).  The service takes them
+// and never names a backend: src/backends opens the ones Config::storage names.
 //
 // Sessions.  A session starts when the app endpoint accepts a token and lasts
 // session_ttl_seconds from that moment: a warm login (session hit) neither calls the app
@@ -14,12 +14,9 @@
 // session at once.  One app user has one current token: logging in with a new token rotates
 // the credential (same internal ID, old token refused everywhere).
 //
-// Concurrency across processes: the passhash is written compare-and-set on the credential
-// the document held, and a login looks at Redis again after writing it, so a revoke or a
-// rotation made by another process while a login runs (bcrypt takes a while) is never
-// undone by it: the login fails with WAVE_ERR_CONFLICT and takes back what it wrote.
-// Group patterns are added, then the membership is read again, so a concurrent removal
-// or delete is not undone either.
+// Concurrency across processes: a revoke or a rotation made by another process while a
+// login runs is never undone by it (the login fails with WAVE_ERR_CONFLICT), nor is a
+// concurrent group removal or delete.  The arguments are in docs/service.md.
 //
 // Errors: every method may throw wave::Error.  WAVE_ERR_INVALID_TOKEN (malformed, or the
 // app says invalid), WAVE_ERR_DENIED (not allowed), WAVE_ERR_NOT_FOUND (no such group or
@@ -39,7 +36,7 @@
 #include <vector>
 
 #include "config/config.hpp"
-#include "service/stores.hpp"
+#include "store/stores.hpp"
 
 namespace wave {
 
@@ -75,32 +72,50 @@ struct RevokeOutcome {
 };
 
 // A broker-side answer.  `reason` is static text for logs (empty when granted).
+// would_block: CheckMode::cached_only could not answer from the in-process cache (not a
+// grant: ask again with CheckMode::full, off the thread that must not block).
 struct Decision {
   bool granted = false;
   const char* reason = "";
+  bool would_block = false;
   explicit operator bool() const noexcept { return granted; }
 };
 
-// Counters since construction, for tests, benchmarks and metrics.
+// How far a broker-side check may go for its answer.
+enum class CheckMode {
+  full,         // the in-process cache, then the stores and the app endpoint
+  cached_only,  // the in-process cache only: never blocks on I/O (Decision::would_block)
+};
+
+// Counters since construction, for tests, benchmarks and metrics.  Each is read with a
+// relaxed atomic load: cheap, and consistent per counter (not across counters).
 struct ServiceStats {
   std::uint64_t bcrypt_hashes = 0;       // passhashes computed (login, rotation, revoke,
                                          // taking back a login's write that went stale)
   std::uint64_t bcrypt_verifies = 0;     // revoke of a session-less token only
-  std::uint64_t app_checks = 0;          // calls to the app endpoint
+  std::uint64_t bcrypt_runs = 0;         // bcrypt_hashes + bcrypt_verifies
+  std::uint64_t bcrypt_nanoseconds = 0;  // time spent in those runs
+  std::uint64_t app_checks = 0;          // calls to the app endpoint (all outcomes)
+  std::uint64_t app_valid = 0;           // ... answered "valid" with a usable user ID
+  std::uint64_t app_invalid = 0;         // ... answered "invalid"
+  std::uint64_t app_errors = 0;          // ... failed (timeout, unreachable, nonsense)
+  std::uint64_t app_nanoseconds = 0;     // total time of those calls
+  std::uint64_t session_store_errors = 0;    // faults of the session store (Redis)
+  std::uint64_t directory_store_errors = 0;  // faults of the directory store (MongoDB)
   std::uint64_t warm_logins = 0;         // logins answered from a live session
   std::uint64_t cold_logins = 0;         // logins that asked the app
   std::uint64_t cache_hits = 0;          // in-process credential/ACL cache
   std::uint64_t cache_misses = 0;
-  std::uint64_t register_fallbacks = 0;  // authorize_register answered via the app endpoint
+  std::uint64_t cache_entries = 0;       // users in the cache now
+  std::uint64_t register_fallbacks = 0;  // authorize_register renewing an expired session
+  std::uint64_t would_block = 0;         // cached_only checks the cache could not answer
 };
 
 class Service {
  public:
-  // Builds the stores from config.storage (real servers, or in-memory twins) and the app
-  // endpoint client.  Throws WAVE_ERR_CONFIG for bad settings.  No server needs to be up:
-  // each is first used by the first call that needs it (MongoDB's indexes are created then).
-  explicit Service(Config config);
-  // Uses the given stores (which must not be null) instead of building them.
+  // Uses the given stores (which must not be null; src/backends opens them from the
+  // config) and builds the app endpoint client.  Throws WAVE_ERR_CONFIG for bad settings.
+  // No server needs to be up: each is first used by the first call that needs it.
   Service(Config config, std::shared_ptr<SessionStore> sessions, std::shared_ptr<DirectoryStore> directory);
   ~Service();
   Service(const Service&) = delete;
@@ -160,28 +175,35 @@ class Service {
   RevokeOutcome revoke(std::string_view token);
 
   // ---- Broker-side checks: granted, or refused with a reason; faults throw (and callers
-  // must refuse on a fault).  No bcrypt on these paths.
+  // must refuse on a fault).  No bcrypt on these paths.  With CheckMode::cached_only they
+  // answer from the in-process cache alone and never touch a store or the app: an answer
+  // that needs them comes back as Decision::would_block.
   //
   // client_id must equal username and be a canonical UUID.  The password's SHA-256 is
   // compared in constant time with the credential digest from the in-process cache, then
-  // Redis.  When neither has a credential (expired or wiped) and the password may be the
-  // token itself (scheme auto/token, well-formed token), it is logged in and granted only
-  // if that yields this internal ID; the app refusing the token and the token being
-  // another user's give the same reason, so that the answer does not tell a guesser which
-  // guesses are someone's valid tokens.  A credential that exists but does not match is
-  // refused without asking the app.
+  // the session store.  When neither has a credential (expired or wiped) and the password
+  // may be the token itself (scheme auto/token, well-formed token), the session is renewed:
+  // the app is asked about the token, and the grant needs the app user's durable identity
+  // to be this internal ID and its vmq_acl_auth document to hold a live credential (not
+  // logged out); the session and credential digest are then written again, and no passhash
+  // is computed (the next login writes one when the credential changed).  The app refusing
+  // the token and the token being another user's give the same reason, so that the answer
+  // does not tell a guesser which guesses are someone's valid tokens.  A credential that
+  // exists but does not match is refused without asking the app.
   // Cached credentials (credentialCacheTTLSeconds): after a revoke or a rotation made by
   // another process, this process's cache may still accept the old password for at most
   // that TTL (a revoke or rotation made through this Service drops the entry at once).
   // Known limit: no rate limiting.  Each fallback costs one call to the app endpoint, so a
   // client can use CONNECTs to try guessed tokens against the app; limit connection
   // attempts in front of the broker (VerneMQ's listener limits, a proxy, or the app).
-  Decision authorize_register(std::string_view client_id, std::string_view username, std::string_view password);
+  Decision authorize_register(std::string_view client_id, std::string_view username, std::string_view password,
+                              CheckMode mode = CheckMode::full);
   // From the user's vmq_acl_auth patterns (compiled and cached per user); unknown user:
   // refused.
-  Decision authorize_publish(std::string_view username, std::string_view topic);
-  // One decision per filter, in order.
-  std::vector<Decision> authorize_subscribe(std::string_view username, const std::vector<std::string>& filters);
+  Decision authorize_publish(std::string_view username, std::string_view topic, CheckMode mode = CheckMode::full);
+  // One decision per filter, in order (with cached_only: all would_block, or none).
+  std::vector<Decision> authorize_subscribe(std::string_view username, const std::vector<std::string>& filters,
+                                            CheckMode mode = CheckMode::full);
 
   ServiceStats stats() const;
   const Config& config() const noexcept;

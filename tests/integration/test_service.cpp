@@ -16,6 +16,7 @@
 #include "crypto/uuid.hpp"
 #include "integration/raw_mongo.hpp"
 #include "integration/test_service_raw.hpp"
+#include "integration/test_backends.hpp"
 #include "integration/test_service_support.hpp"
 #include "redis/redis_session_store.hpp"
 #include "service/service.hpp"
@@ -42,7 +43,7 @@ struct Rig {
   }
   std::unique_ptr<wave::Service> more(std::map<std::string, std::string> overrides = {}) {
     for (const auto& [key, value] : fields) overrides.try_emplace(key, value);
-    return std::make_unique<wave::Service>(wave_test::servers_config(redis, mongo, app, name, overrides));
+    return wave_test::new_service_on(wave_test::servers_config(redis, mongo, app, name, overrides));
   }
   std::string redis_key(const std::string& key) const { return "'" + name + ":" + key + "'"; }
 };

@@ -15,6 +15,7 @@
 #include "acl/acl.hpp"
 #include "integration/raw_mongo.hpp"
 #include "integration/test_service_raw.hpp"
+#include "integration/test_backends.hpp"
 #include "integration/test_service_support.hpp"
 #include "service/service.hpp"
 
@@ -65,7 +66,7 @@ TEST_SUITE("service.faults") {
     const std::string mongo = wave_test::fixture_uri("mongo");
     const std::string app = wave_test::fixture_uri("app");
     wave_test::RawMongo raw(mongo, name);
-    wave::Service service(wave_test::servers_config(redis.uri(), mongo, app, name));
+    wave::Service service = wave_test::service_on(wave_test::servers_config(redis.uri(), mongo, app, name));
     const std::string token = token_of(user("wiped"));
     const auto before = service.login(token);
     CHECK(wave_test::redis_cli(redis.uri(), "FLUSHALL") == "OK");
@@ -87,7 +88,7 @@ TEST_SUITE("service.faults") {
     const std::string mongo = wave_test::fixture_uri("mongo");
     const std::string app = wave_test::fixture_uri("app");
     wave_test::RawMongo raw(mongo, name);
-    wave::Service service(wave_test::servers_config(redis.uri(), mongo, app, name, {{"credentialCacheSize", "0"}}));
+    wave::Service service = wave_test::service_on(wave_test::servers_config(redis.uri(), mongo, app, name, {{"credentialCacheSize", "0"}}));
     const std::string alice = user("alice");
     const std::string token = token_of(alice);
     const auto c = service.login(token);
@@ -119,7 +120,7 @@ TEST_SUITE("service.faults") {
     const std::string mongo = wave_test::fixture_uri("mongo");
     const std::string app = wave_test::fixture_uri("app");
     wave_test::RawMongo raw(mongo, name);
-    wave::Service service(wave_test::servers_config(redis.uri(), mongo, app, name,
+    wave::Service service = wave_test::service_on(wave_test::servers_config(redis.uri(), mongo, app, name,
                                                     {{"credentialCacheSize", "0"}, {"redisTimeoutMs", "300"}}));
     const std::string token = token_of(user("frozen"));
     const auto c = service.login(token);
@@ -143,7 +144,7 @@ TEST_SUITE("service.faults") {
     wave_test::PrivateServer mongo("mongo", name);
     const std::string redis = wave_test::fixture_uri("redis");
     const std::string app = wave_test::fixture_uri("app");
-    wave::Service service(wave_test::servers_config(redis, mongo.uri(), app, name,
+    wave::Service service = wave_test::service_on(wave_test::servers_config(redis, mongo.uri(), app, name,
                                                     {{"credentialCacheSize", "0"}, {"mongoTimeoutMs", "1000"}}));
     const std::string token = token_of(user("mona"));
     const auto c = service.login(token);
@@ -177,7 +178,7 @@ TEST_SUITE("service.faults") {
     const std::string redis = wave_test::fixture_uri("redis");
     const std::string mongo = wave_test::fixture_uri("mongo");
     wave_test::RawMongo raw(mongo, name);
-    wave::Service service(wave_test::servers_config(redis, mongo, app.uri(), name,
+    wave::Service service = wave_test::service_on(wave_test::servers_config(redis, mongo, app.uri(), name,
                                                     {{"httpTimeoutMs", "600"}, {"httpConnectTimeoutMs", "500"}, {"credentialCacheSize", "0"},
                                                      {"sessionTTLSeconds", "2"}}));
     const std::string kay = user("kay");

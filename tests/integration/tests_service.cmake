@@ -1,6 +1,6 @@
 # The Wave service on the real servers (Redis, FerretDB/MongoDB, the app endpoint): flows,
 # concurrency, rotation, revoke, groups; and faults with private servers it stops itself.
-set(WAVE_SERVICE_IT_COMPONENTS service config token crypto topic acl appauth redis mongo common)
+set(WAVE_SERVICE_IT_COMPONENTS service backends config token crypto topic acl appauth store redis mongo common)
 wave_add_test(service
   SOURCES test_service.cpp
   COMPONENTS ${WAVE_SERVICE_IT_COMPONENTS}

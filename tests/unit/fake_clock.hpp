@@ -5,7 +5,7 @@
 #include <chrono>
 #include <mutex>
 
-#include "service/memory_stores.hpp"
+#include "store/memory_stores.hpp"
 
 namespace wave_test {
 

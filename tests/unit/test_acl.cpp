@@ -2,6 +2,7 @@
 // the trust property that ties them together.
 #include <doctest/doctest.h>
 
+#include <algorithm>
 #include <random>
 #include <string>
 #include <vector>
@@ -319,6 +320,70 @@ TEST_CASE("sender identification survives arbitrary bytes") {
     }
   }
   CHECK(accepted > 2000);  // the unedited quarter at least
+}
+
+TEST_CASE("group patterns are told apart from the rest") {
+  const auto group = group_patterns("g1", kAlice);
+  for (const auto& pattern : group.publish) CHECK(wave::acl::is_group_pattern(pattern));
+  for (const auto& pattern : group.subscribe) CHECK(wave::acl::is_group_pattern(pattern));
+  const auto own = private_patterns(kAlice);
+  for (const auto& pattern : own.publish) CHECK_FALSE(wave::acl::is_group_pattern(pattern));
+  CHECK_FALSE(wave::acl::is_group_pattern("conversations/groupies/x"));
+  CHECK_FALSE(wave::acl::is_group_pattern("operator/added/#"));
+  CHECK_FALSE(wave::acl::is_group_pattern(""));
+}
+
+TEST_CASE("pattern-set arithmetic keeps order and never repeats an item") {
+  using V = std::vector<std::string>;
+  SUBCASE("missing_from") {
+    CHECK(wave::acl::missing_from(V{"a", "b", "c", "b", "d"}, V{"c", "x"}) == V{"a", "b", "d"});
+    CHECK(wave::acl::missing_from(V{}, V{"a"}).empty());
+    CHECK(wave::acl::missing_from(V{"a", "a"}, V{}) == V{"a"});
+  }
+  SUBCASE("add_to_set") {
+    V set{"a", "b"};
+    wave::acl::add_to_set(set, V{"b", "c", "c", "a", "d"});
+    CHECK(set == V{"a", "b", "c", "d"});
+    wave::acl::add_to_set(set, V{});
+    CHECK(set == V{"a", "b", "c", "d"});
+  }
+  SUBCASE("pull_all") {
+    V set{"a", "b", "c", "b", "d"};
+    wave::acl::pull_all(set, V{"b", "z", "d"});
+    CHECK(set == V{"a", "c"});
+  }
+  SUBCASE("stale_group_patterns: only the group namespace, only what is not kept") {
+    const auto g1 = group_patterns("g1", kAlice);
+    const auto g2 = group_patterns("g2", kAlice);
+    const auto own = private_patterns(kAlice);
+    V have = own.publish;
+    have.insert(have.end(), g1.publish.begin(), g1.publish.end());
+    have.insert(have.end(), g2.publish.begin(), g2.publish.end());
+    have.push_back("operator/added/#");
+    CHECK(wave::acl::stale_group_patterns(have, g2.publish) == g1.publish);
+    CHECK(wave::acl::stale_group_patterns(have, V{}) == V{g1.publish[0], g2.publish[0]});
+  }
+  SUBCASE("large lists: the same answers as the quadratic definitions") {
+    std::mt19937 random(7);
+    V wanted;
+    V have;
+    for (int i = 0; i < 5000; ++i) {
+      wanted.push_back("p/" + std::to_string(random() % 3000));
+      have.push_back("p/" + std::to_string(random() % 3000));
+    }
+    V expected;
+    for (const auto& item : wanted)
+      if (std::find(have.begin(), have.end(), item) == have.end() &&
+          std::find(expected.begin(), expected.end(), item) == expected.end())
+        expected.push_back(item);
+    CHECK(wave::acl::missing_from(wanted, have) == expected);
+    V pulled = wanted;
+    wave::acl::pull_all(pulled, have);
+    V pulled_expected;
+    for (const auto& item : wanted)
+      if (std::find(have.begin(), have.end(), item) == have.end()) pulled_expected.push_back(item);
+    CHECK(pulled == pulled_expected);
+  }
 }
 
 }  // TEST_SUITE

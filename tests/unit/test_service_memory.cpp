@@ -19,7 +19,7 @@
 #include "crypto/password.hpp"
 #include "crypto/uuid.hpp"
 #include "integration/test_service_support.hpp"
-#include "service/memory_stores.hpp"
+#include "store/memory_stores.hpp"
 #include "service/service.hpp"
 #include "unit/fake_clock.hpp"
 

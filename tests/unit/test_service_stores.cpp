@@ -14,7 +14,7 @@
 #include "common/error.hpp"
 #include "crypto/uuid.hpp"
 #include "integration/test_errors.hpp"
-#include "service/memory_stores.hpp"
+#include "store/memory_stores.hpp"
 #include "service/user_cache.hpp"
 #include "unit/fake_clock.hpp"
 

@@ -1,6 +1,7 @@
 # The Wave service's in-memory stores and bounded cache (no servers: label unit), and the
 # service over those stores against the REAL app endpoint (fixture app: label integration).
-set(WAVE_SERVICE_TEST_COMPONENTS service config token crypto topic acl appauth redis mongo common)
+# No redis, no mongo: the in-memory service links neither hiredis nor mongoc.
+set(WAVE_SERVICE_TEST_COMPONENTS service config token crypto topic acl appauth store common)
 wave_add_test(service_stores
   SOURCES test_service_stores.cpp
   COMPONENTS ${WAVE_SERVICE_TEST_COMPONENTS}

@@ -32,6 +32,7 @@ _TABLE = (
     ("UpstreamError", 12, None, "the app endpoint answered, but not validly"),
     ("Conflict", 13, None, "the operation conflicts with the current state"),
     ("BackendError", 14, None, "a backend answered with an error"),
+    ("WouldBlock", 15, BlockingIOError, "a cache-only check needs I/O: ask again without the flag"),
 )
 
 _BY_STATUS = {}

@@ -83,9 +83,11 @@ _SIGNATURES = [
     # revoke
     ("wave_service_revoke", [ServicePtr, *_token, ctypes.POINTER(c_void_p)], c_int, check_status),
     # broker-side checks: WAVE_OK grants, WAVE_ERR_DENIED refuses, anything else is a fault
-    ("wave_service_authorize_register", [ServicePtr, c_char_p, c_char_p, c_char_p, c_size_t], c_int, None),
-    ("wave_service_authorize_publish", [ServicePtr, c_char_p, c_char_p], c_int, None),
-    ("wave_service_authorize_subscribe", [ServicePtr, c_char_p, _c_char_pp, c_size_t, _c_int_p], c_int, None),
+    ("wave_service_authorize_register", [ServicePtr, c_char_p, c_char_p, c_char_p, c_size_t, ctypes.c_uint], c_int,
+     None),
+    ("wave_service_authorize_publish", [ServicePtr, c_char_p, c_char_p, ctypes.c_uint], c_int, None),
+    ("wave_service_authorize_subscribe", [ServicePtr, c_char_p, _c_char_pp, c_size_t, ctypes.c_uint, _c_int_p], c_int,
+     None),
 ]
 
 declare(_SIGNATURES)
@@ -353,13 +355,13 @@ class Service(_Handle):
         secret = _bytes(password, "password")
         with self._use() as service:
             status = lib.wave_service_authorize_register(service, _text(client_id, "client_id"),
-                                                         _text(username, "username"), secret, len(secret))
+                                                         _text(username, "username"), secret, len(secret), 0)
         return _decision(status)
 
     def authorize_publish(self, username, topic):
         """May `username` publish to `topic` (a topic name, no wildcards)?"""
         with self._use() as service:
-            status = lib.wave_service_authorize_publish(service, _text(username, "username"), _text(topic, "topic"))
+            status = lib.wave_service_authorize_publish(service, _text(username, "username"), _text(topic, "topic"), 0)
         return _decision(status)
 
     def authorize_subscribe(self, username, topic_filters):
@@ -375,7 +377,7 @@ class Service(_Handle):
         results = (c_int * count)()
         with self._use() as service:
             status = lib.wave_service_authorize_subscribe(service, _text(username, "username"), filters, count,
-                                                          results)
+                                                          0, results)
         all_granted = _decision(status)  # raises on a fault
         granted = [result == 0 for result in results]
         if all(granted) != all_granted:  # never grant on an inconsistent answer

@@ -1,5 +1,6 @@
-// The two store interfaces behind the Wave service, implemented by the Redis and MongoDB
-// adapters (src/redis, src/mongo) and by in-memory twins (src/service/memory_stores.*).
+// The two store interfaces (ports) behind the Wave service.  The service takes them and
+// never names a backend; src/redis and src/mongo implement them on real servers,
+// store/memory_stores.* in this process, and src/backends picks one from the config.
 //
 // Every method may throw wave::Error: WAVE_ERR_UNAVAILABLE when the server cannot be
 // reached, WAVE_ERR_TIMEOUT when it does not answer in time, WAVE_ERR_BACKEND when it
@@ -15,13 +16,12 @@
 
 namespace wave {
 
-// ---- Sessions and mappings (Redis: fast, may be lost) --------------------------------
+// ---- Sessions and mappings (fast, may be lost: Redis in production) ------------------
 //
-// Keys (with the configured prefix in front of each):
-//   session:<token>             string  -> internal ID, expires after the session TTL
-//   mapping:<appUserID>         hash    {token, internalWaveUserID, credentialID}
-//   credential:<internalID>     hash    {passwordDigest, appUserID, credentialID}, same TTL
-// passwordDigest is lowercase hex SHA-256 of the MQTT password: what authorize_register
+// Three records: a session (token -> internal ID, expires after the session TTL), a mapping
+// per app user (its token, internal ID and current credential ID) and a credential per
+// internal ID (the MQTT password's digest, the app user ID and the credential ID, same
+// TTL).  The digest is lowercase hex SHA-256 of the MQTT password: what authorize_register
 // compares (in constant time) instead of running bcrypt.
 
 struct MapRequest {
@@ -55,39 +55,39 @@ class SessionStore {
  public:
   virtual ~SessionStore() = default;
 
-  // session:<token> -> internal ID; nullopt when absent or expired.
+  // The session of <token>: its internal ID; nullopt when absent or expired.
   virtual std::optional<std::string> find_session(std::string_view token) = 0;
 
-  // mapping:<appUserID>.internalWaveUserID for each ID, in order (nullopt when unknown).
+  // The mapping's internal ID for each app user ID, in order (nullopt when unknown).
   virtual std::vector<std::optional<std::string>> find_internal_ids(
       const std::vector<std::string>& app_user_ids) = 0;
 
-  // The atomic create-or-rotate step (one Lua script in Redis):
+  // The atomic create-or-rotate step:
   //  - no mapping: create it with request.internal_id, token and credential_id;
   //  - a mapping with another internal ID than request.internal_id (the durable one): the
   //    two stores disagree; WAVE_ERR_CONFLICT, and nothing is written;
   //  - mapping with the same token: keep everything, refresh the TTLs (token_changed false);
-  //  - mapping with another token: keep the internal ID, delete session:<old token>, store
+  //  - mapping with another token: keep the internal ID, end the old token's session, store
   //    the new token and credential_id (token_changed true, previous_token set).
-  // In every case but the conflict, session:<token> and credential:<id> are (re)written
+  // In every case but the conflict, the session of <token> and the credential are (re)written
   // with request.ttl.
   virtual MapResult map_user(const MapRequest& request) = 0;
 
-  // credential:<internalID>, nullopt when absent or expired.
+  // The credential of <internalID>, nullopt when absent or expired.
   virtual std::optional<CredentialRecord> find_credential(std::string_view internal_id) = 0;
 
-  // Compare-and-delete (atomic): deletes credential:<internalID> only while its
+  // Compare-and-delete (atomic): deletes the credential of <internalID> only while its
   // passwordDigest is still `password_digest`, so a newer credential written meanwhile
   // stays.  True when it was deleted.
   virtual bool forget_credential(std::string_view internal_id, std::string_view password_digest) = 0;
 
-  // Ends the session of `token` at once: deletes session:<token> and credential:<id>, and
+  // Ends the session of `token` at once: deletes the session and the credential, and
   // the mapping's token field if it still names this token (the internal ID stays).
   // nullopt when the token has no session.
   virtual std::optional<RevokeResult> revoke(std::string_view token) = 0;
 };
 
-// ---- Durable directory (MongoDB): identities, VerneMQ ACL documents, groups -------------
+// ---- Durable directory (MongoDB in production): identities, VerneMQ ACL documents, groups
 
 struct AclDocument {
   std::string internal_id;  // client_id == username

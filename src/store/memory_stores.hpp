@@ -1,4 +1,4 @@
-// In-memory twins of the two store interfaces (service/stores.hpp), for embedded,
+// In-memory twins of the two store interfaces (store/stores.hpp), for embedded,
 // zero-setup use and demos: the same semantics as the Redis and MongoDB stores (TTLs,
 // atomic create-or-rotate, one identity per app user, $addToSet/$pull pattern sets,
 // conditional passhash writes), held in this process only: nothing is durable and
@@ -14,7 +14,7 @@
 #include <string>
 #include <unordered_map>
 
-#include "service/stores.hpp"
+#include "store/stores.hpp"
 
 namespace wave {
 

@@ -1,4 +1,4 @@
-#include "service/memory_stores.hpp"
+#include "store/memory_stores.hpp"
 
 #include <algorithm>
 #include <utility>
