@@ -106,6 +106,8 @@ TEST_SUITE("service.faults") {
     CHECK(broker_outcome([&] { return service.authorize_register(id, id, "wrong"); }) != WAVE_OK);
     const std::string message = wave_test::message_of([&] { service.login(token); });
     CHECK(message.find(token) == std::string::npos);
+    CHECK(service.stats().session_store_errors >= 7);  // one per failed call above, at least
+    CHECK(service.stats().directory_store_errors == 0);
 
     redis.start();  // same port, empty
     const auto again = service.login(token);
@@ -158,6 +160,7 @@ TEST_SUITE("service.faults") {
     CHECK(is_fault(status_of([&] { service.login(token_of(user("other"))); })));
     CHECK(is_fault(broker_outcome([&] { return service.authorize_publish(id, topic); })));
     CHECK(is_fault(status_of([&] { service.list_groups(token); })));
+    CHECK(service.stats().directory_store_errors >= 4);
     // The password check needs only Redis: a live credential still connects.
     CHECK(service.authorize_register(id, id, token).granted);
     CHECK_FALSE(service.authorize_register(id, id, token + "x").granted);
@@ -189,6 +192,9 @@ TEST_SUITE("service.faults") {
     CHECK(status_of([&] { service.login("invalid" + kay); }) == WAVE_ERR_INVALID_TOKEN);
     CHECK(raw.find("vmq_acl_auth").empty());
     CHECK(raw.find("wave_identities").empty());
+    CHECK(service.stats().app_errors == 4);  // slow, 500, garbage, redirect
+    CHECK(service.stats().app_invalid == 1);
+    CHECK(service.stats().app_valid == 0);
 
     const std::string token = token_of(kay);
     const auto c = service.login(token);
@@ -210,5 +216,93 @@ TEST_SUITE("service.faults") {
     CHECK(status_of([&] { service.login(token); }) == WAVE_ERR_UNAVAILABLE);
     CHECK(broker_outcome([&] { return service.authorize_register(c.internal_id, c.internal_id, token); }) ==
           WAVE_ERR_UNAVAILABLE);
+  }
+
+  TEST_CASE("Redis wiped (FLUSHALL): a CONNECT renews the session from MongoDB and runs no bcrypt") {
+    const std::string name = wave_test::unique_name("renew");
+    wave_test::PrivateServer redis("redis", name);
+    const std::string mongo = wave_test::fixture_uri("mongo");
+    const std::string app = wave_test::fixture_uri("app");
+    wave_test::RawMongo raw(mongo, name);
+    // No in-process cache: every check goes to the stores, as in a freshly started broker hook.
+    wave::Service service =
+        wave_test::service_on(wave_test::servers_config(redis.uri(), mongo, app, name, {{"credentialCacheSize", "0"}}));
+    const std::string token = token_of(user("wiped"));
+    const auto c = service.login(token);
+    const std::string id = c.internal_id;
+    const std::string passhash = raw.acl(id).text("passhash");
+    CHECK(wave_test::redis_cli(redis.uri(), "FLUSHALL") == "OK");
+
+    const auto before = service.stats();
+    CHECK(service.authorize_register(id, id, token).granted);
+    const auto after = service.stats();
+    CHECK(after.bcrypt_runs == before.bcrypt_runs);  // the bug: this ran a whole login, bcrypt included
+    CHECK(after.bcrypt_hashes == before.bcrypt_hashes);
+    CHECK(after.register_fallbacks == before.register_fallbacks + 1);
+    CHECK(after.app_valid == before.app_valid + 1);
+    // The session and the credential digest are back in Redis; MongoDB is untouched.
+    CHECK(wave_test::redis_cli(redis.uri(), "GET '" + name + ":session:" + token + "'") == id);
+    CHECK(wave_test::redis_cli(redis.uri(), "EXISTS '" + name + ":credential:" + id + "'") == "1");
+    CHECK(raw.acl(id).text("passhash") == passhash);
+    // The next CONNECT is answered by Redis again, and a wrong password is refused there.
+    CHECK(service.authorize_register(id, id, token).granted);
+    CHECK_FALSE(service.authorize_register(id, id, token + "x").granted);
+    CHECK(service.stats().register_fallbacks == after.register_fallbacks);
+    CHECK(service.stats().bcrypt_runs == before.bcrypt_runs);
+    CHECK(service.login(token).internal_id == id);
+
+    // Another user's valid token is refused without bcrypt and without a trace in Redis.
+    const std::string other = token_of(user("other"));
+    service.login(other);
+    CHECK(wave_test::redis_cli(redis.uri(), "FLUSHALL") == "OK");
+    const auto runs = service.stats().bcrypt_runs;
+    CHECK_FALSE(service.authorize_register(id, id, other).granted);
+    CHECK(wave_test::redis_cli(redis.uri(), "DBSIZE") == "0");
+    CHECK(service.stats().bcrypt_runs == runs);
+
+    // A logged-out user (revoke retired the passhash) is refused: no renewal, no bcrypt.
+    CHECK(service.authorize_register(id, id, token).granted);  // renewed again
+    service.revoke(token);
+    CHECK(wave_test::redis_cli(redis.uri(), "FLUSHALL") == "OK");
+    const auto revoked_runs = service.stats().bcrypt_runs;
+    const auto fallbacks = service.stats().register_fallbacks;
+    CHECK_FALSE(service.authorize_register(id, id, token).granted);
+    CHECK(service.stats().bcrypt_runs == revoked_runs);
+    CHECK(service.stats().register_fallbacks == fallbacks);
+    CHECK(wave_test::redis_cli(redis.uri(), "DBSIZE") == "0");
+  }
+
+  TEST_CASE("ping: OK while Redis and MongoDB answer; the fault names the backend that does not") {
+    const std::string name = wave_test::unique_name("ping");
+    wave_test::PrivateServer redis("redis", name + "_redis");  // each private server in its own state dir
+    const bool own_mongo = std::getenv("WAVE_TEST_MONGO_URI") == nullptr;
+    std::unique_ptr<wave_test::PrivateServer> private_mongo;
+    if (own_mongo) private_mongo = std::make_unique<wave_test::PrivateServer>("mongo", name + "_mongo");
+    const std::string mongo = own_mongo ? private_mongo->uri() : wave_test::fixture_uri("mongo");
+    const wave::Config config = wave_test::servers_config(redis.uri(), mongo, wave_test::fixture_uri("app"), name,
+                                                          {{"redisTimeoutMs", "500"}, {"mongoTimeoutMs", "1000"}});
+    const wave::Backends backends(config);
+    CHECK(status_of([&] { backends.ping(); }) == WAVE_OK);
+
+    redis.stop();
+    CHECK(status_of([&] { backends.ping(); }) == WAVE_ERR_UNAVAILABLE);
+    CHECK(wave_test::message_of([&] { backends.ping(); }).starts_with("redis: "));
+    redis.start();
+    CHECK(status_of([&] { backends.ping(); }) == WAVE_OK);  // back without a restart
+
+    if (!own_mongo) {
+      MESSAGE("WAVE_TEST_MONGO_URI names an external MongoDB this test cannot stop: the MongoDB part is not run");
+      return;
+    }
+    private_mongo->stop();
+    CHECK(is_fault(status_of([&] { backends.ping(); })));
+    CHECK(wave_test::message_of([&] { backends.ping(); }).starts_with("mongodb: "));
+    private_mongo->start();
+    bool recovered = false;
+    for (int i = 0; i < 50 && !recovered; ++i) {  // the driver rediscovers the server
+      recovered = status_of([&] { backends.ping(); }) == WAVE_OK;
+      if (!recovered) std::this_thread::sleep_for(std::chrono::milliseconds(200));
+    }
+    CHECK(recovered);
   }
 }
