@@ -161,17 +161,12 @@ class Service {
   // token's, replaces the passhash (bcrypt of a fresh random secret) so VerneMQ's MongoDB
   // path refuses the old password too; drops this process's cached entries.
   // A token without a session: the app is asked who it is (INVALID_TOKEN when it says
-  // invalid), and a Redis credential still holding this token's digest is deleted too
-  // (else authorize_register would grant it until it expired).  NOT_FOUND when the user
-  // never logged in or this token is not the user's current credential (nothing to
-  // revoke).  The app stays the authority: logging in again with a token the app still
-  // accepts starts a new session.
-  // When the document does not hold the credential Redis named for this token (a login of
-  // this token has mapped it but not written its passhash yet), revoke retires whatever
-  // older credential the document holds instead (never a newer token's), and the login in
-  // flight fails without leaving a usable passhash.  Left open: a login process that dies
-  // between its write and its look back at Redis leaves that passhash; revoking the token
-  // again retires it (the document's passhash is checked with bcrypt then).
+  // invalid), and a credential digest still holding this token's is deleted too (else
+  // authorize_register would grant it until it expired).  NOT_FOUND when the user never
+  // logged in or this token is not the user's current credential (nothing to revoke).
+  // The app stays the authority: logging in again with a token the app still accepts
+  // starts a new session.  A login of this token in flight fails without leaving a usable
+  // passhash (docs/service.md, "Revoke", has the argument and the one case left open).
   RevokeOutcome revoke(std::string_view token);
 
   // ---- Broker-side checks: granted, or refused with a reason; faults throw (and callers
