@@ -51,6 +51,7 @@ class WriteGate final : public wave::DirectoryStore {
  public:
   explicit WriteGate(std::shared_ptr<wave::DirectoryStore> inner) : inner_(std::move(inner)) {}
   std::function<void()> before_write;
+  std::function<void()> before_identity;  // runs before each find_identity (the renewal's lookup)
   std::atomic<int> writes{0};
 
   bool upsert_credentials(std::string_view a, std::string_view b, std::string_view c, std::string_view d,
@@ -60,7 +61,10 @@ class WriteGate final : public wave::DirectoryStore {
     return inner_->upsert_credentials(a, b, c, d, e, f, g);
   }
   std::string claim_identity(std::string_view a, std::string_view b) override { return inner_->claim_identity(a, b); }
-  std::optional<std::string> find_identity(std::string_view a) override { return inner_->find_identity(a); }
+  std::optional<std::string> find_identity(std::string_view a) override {
+    if (before_identity) before_identity();
+    return inner_->find_identity(a);
+  }
   std::vector<std::optional<std::string>> find_identities(const std::vector<std::string>& a) override {
     return inner_->find_identities(a);
   }
@@ -455,5 +459,91 @@ TEST_SUITE("service.memory") {
     CHECK_FALSE(invalid.granted);
     CHECK(std::strcmp(other_users.reason, invalid.reason) == 0);
     CHECK(rig.service->stats().register_fallbacks == 2);
+  }
+
+  TEST_CASE("a wiped session store: the CONNECT check renews the session, with no bcrypt") {
+    Rig rig(Fields{{"credentialCacheSize", "0"}});
+    const std::string token = token_of(user("wendy"));
+    const auto c = rig.service->login(token);
+    const std::string id = c.internal_id;
+    const std::string passhash = rig.directory->find_acl(id)->passhash;
+    rig.sessions->clear();  // FLUSHALL
+    const auto before = rig.service->stats();
+    CHECK(rig.service->authorize_register(id, id, token).granted);
+    const auto after = rig.service->stats();
+    CHECK(after.bcrypt_runs == before.bcrypt_runs);
+    CHECK(after.bcrypt_nanoseconds == before.bcrypt_nanoseconds);
+    CHECK(after.register_fallbacks == before.register_fallbacks + 1);
+    CHECK(rig.sessions->find_session(token) == id);
+    REQUIRE(rig.sessions->find_credential(id));
+    CHECK(rig.sessions->find_credential(id)->password_digest == wave::sha256_hex(token));
+    CHECK(rig.directory->find_acl(id)->passhash == passhash);  // the document is not rewritten here
+    // A login afterwards is warm and keeps the internal ID; its credential is new, so it
+    // writes the passhash there (once), not in the CONNECT check.
+    const auto again = rig.service->login(token);
+    CHECK(again.internal_id == id);
+    CHECK(rig.service->stats().bcrypt_hashes == after.bcrypt_hashes + 1);
+    CHECK(wave_test::python_bcrypt_verifies(token, rig.directory->find_acl(id)->passhash));
+    // A session store that kept the mapping (only the session expired) keeps the credential
+    // ID too: renewal, then login, and no bcrypt anywhere.
+    rig.clock.advance(std::chrono::seconds(601));
+    const auto runs = rig.service->stats().bcrypt_runs;
+    CHECK(rig.service->authorize_register(id, id, token).granted);
+    CHECK(rig.service->login(token).internal_id == id);
+    CHECK(rig.service->stats().bcrypt_runs == runs);
+  }
+
+  TEST_CASE("a revoke while the renewal asks the app: the renewal refuses and takes its session back") {
+    Rig rig(Fields{{"credentialCacheSize", "0"}});
+    auto gate = std::make_shared<WriteGate>(rig.directory);
+    wave::Service broker(wave_test::service_config(rig.app, {{"storage", wave_test::quoted("memory")},
+                                                             {"credentialCacheSize", "0"}}),
+                         rig.sessions, gate);
+    const std::string token = token_of(user("xena"));
+    const std::string id = rig.service->login(token).internal_id;
+    rig.sessions->clear();
+    gate->before_identity = [&] {
+      gate->before_identity = nullptr;
+      rig.service->revoke(token);  // no session left: the app and bcrypt say it is this token's
+    };
+    const auto runs = broker.stats().bcrypt_runs;
+    const auto decision = broker.authorize_register(id, id, token);
+    CHECK_FALSE(decision.granted);
+    CHECK(broker.stats().bcrypt_runs == runs);
+    CHECK_FALSE(rig.sessions->find_session(token));
+    CHECK_FALSE(rig.sessions->find_credential(id));
+    CHECK(rig.directory->find_acl(id)->credential_id.rfind("revoked-", 0) == 0);
+    CHECK_FALSE(broker.authorize_register(id, id, token).granted);
+  }
+
+  TEST_CASE("cache-only checks answer from the cache or say they would block") {
+    Rig rig;
+    const std::string token = token_of(user("yuri"));
+    const std::string id = rig.service->login(token).internal_id;
+    const std::string topic = "conversations/private/" + id + "/x";
+    using wave::CheckMode;
+    CHECK(rig.service->authorize_register(id, id, token, CheckMode::cached_only).would_block);
+    CHECK(rig.service->authorize_publish(id, topic, CheckMode::cached_only).would_block);
+    for (const auto& d : rig.service->authorize_subscribe(id, {"#", topic}, CheckMode::cached_only))
+      CHECK(d.would_block);
+    const auto blocked = rig.service->authorize_register(id, id, token, CheckMode::cached_only);
+    CHECK_FALSE(blocked.granted);  // never a grant
+    CHECK_FALSE(rig.service->authorize_register(id, "x", token, CheckMode::cached_only).would_block);  // no I/O needed
+    CHECK(rig.service->authorize_register(id, id, token).granted);
+    CHECK(rig.service->authorize_publish(id, topic).granted);
+    const auto stats = rig.service->stats();
+    CHECK(stats.cache_entries == 1);
+    CHECK(rig.service->authorize_register(id, id, token, CheckMode::cached_only).granted);
+    CHECK(rig.service->authorize_publish(id, topic, CheckMode::cached_only).granted);
+    const auto answers = rig.service->authorize_subscribe(id, {"#", "conversations/private/+/" + id}, CheckMode::cached_only);
+    CHECK_FALSE(answers.at(0).granted);
+    CHECK_FALSE(answers.at(0).would_block);
+    CHECK(answers.at(1).granted);
+    CHECK(rig.service->stats().cache_hits == stats.cache_hits + 3);
+    CHECK(rig.service->stats().would_block == 4);
+    // A revoke through this service drops the entry: cache-only must not grant it any longer.
+    rig.service->revoke(token);
+    CHECK(rig.service->authorize_register(id, id, token, CheckMode::cached_only).would_block);
+    CHECK(rig.service->stats().cache_entries == 0);
   }
 }

@@ -19,3 +19,8 @@ wave_add_test(service_capi
   LIBS wave::wave CURL::libcurl
   LABELS integration
   FIXTURES app)
+# Service and store include no backend, and the in-memory service tests link none.
+add_test(NAME service_layering COMMAND ${CMAKE_COMMAND} -DSOURCE_DIR=${PROJECT_SOURCE_DIR}
+  -DBINARY_A=$<TARGET_FILE:test_service_memory> -DBINARY_B=$<TARGET_FILE:test_service_stores>
+  -P ${CMAKE_CURRENT_SOURCE_DIR}/check_layering.cmake)
+set_tests_properties(service_layering PROPERTIES LABELS unit)
