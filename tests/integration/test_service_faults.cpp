@@ -284,9 +284,23 @@ TEST_SUITE("service.faults") {
     const wave::Backends backends(config);
     CHECK(status_of([&] { backends.ping(); }) == WAVE_OK);
 
+    // A URI's password never reaches the message.
+    const auto with_password = [](const std::string& uri, const char* userinfo) {
+      const auto scheme_end = uri.find("://");
+      REQUIRE(scheme_end != std::string::npos);
+      return uri.substr(0, scheme_end + 3) + userinfo + "@" + uri.substr(scheme_end + 3);
+    };
     redis.stop();
     CHECK(status_of([&] { backends.ping(); }) == WAVE_ERR_UNAVAILABLE);
     CHECK(wave_test::message_of([&] { backends.ping(); }).starts_with("redis: "));
+    {
+      const wave::Backends secret(wave_test::servers_config(with_password(redis.uri(), ":s3cret-pw"), mongo,
+                                                            wave_test::fixture_uri("app"), name,
+                                                            {{"redisTimeoutMs", "500"}, {"mongoTimeoutMs", "1000"}}));
+      const std::string message = wave_test::message_of([&] { secret.ping(); });
+      CHECK(message.starts_with("redis: "));
+      CHECK(message.find("s3cret-pw") == std::string::npos);
+    }
     redis.start();
     CHECK(status_of([&] { backends.ping(); }) == WAVE_OK);  // back without a restart
 
@@ -297,6 +311,14 @@ TEST_SUITE("service.faults") {
     private_mongo->stop();
     CHECK(is_fault(status_of([&] { backends.ping(); })));
     CHECK(wave_test::message_of([&] { backends.ping(); }).starts_with("mongodb: "));
+    {
+      const wave::Backends secret(wave_test::servers_config(redis.uri(), with_password(mongo, "wave:s3cret-pw"),
+                                                            wave_test::fixture_uri("app"), name,
+                                                            {{"redisTimeoutMs", "500"}, {"mongoTimeoutMs", "1000"}}));
+      const std::string message = wave_test::message_of([&] { secret.ping(); });
+      CHECK(message.starts_with("mongodb: "));
+      CHECK(message.find("s3cret-pw") == std::string::npos);
+    }
     private_mongo->start();
     bool recovered = false;
     for (int i = 0; i < 50 && !recovered; ++i) {  // the driver rediscovers the server
