@@ -140,7 +140,10 @@ namespace {
 // case, as Unix tools print it.
 class Formatter final : public CLI::Formatter {
  public:
-  Formatter() { label("Usage", "usage"); }
+  Formatter() {
+    label("Usage", "usage");
+    label("Positionals", "Operands");
+  }
 
   std::string make_help(const CLI::App* app, std::string name, CLI::AppFormatMode mode) const override {
     if (mode == CLI::AppFormatMode::Sub) return make_expanded(app);

@@ -162,7 +162,7 @@ constexpr const char* kTokenNote =
 struct ServiceCommand {
   std::string config_path;
   std::vector<std::string> operands;  // one value per single operand, in declared order
-  std::vector<std::string> repeated;  // the values of a last operand that repeats ("ID...")
+  std::vector<std::string> repeated;  // the values of a last operand that repeats
   std::vector<std::string> members;   // group create --member
 };
 
@@ -173,23 +173,26 @@ struct ServiceCommandText {
   const char* details;
 };
 
-// Adds a service command: the operands named in `operands` (all required; the last may end
-// in "..." and then takes one or more values), --config, and `body`, run with the session.
+// An operand of a service command; all are required.
+struct Operand {
+  const char* name;
+  const char* description;
+  bool repeats = false;  // one or more values (the last operand only)
+};
+
+// Adds a service command: its operands, --config, and `body`, run with the session.
 template <class Body>
 CLI::App* add_service_command(cli::Commands& commands, CLI::App& parent, const ServiceCommandText& text,
-                              const std::vector<std::string>& operands, Body body,
+                              const std::vector<Operand>& operands, Body body,
                               std::shared_ptr<ServiceCommand> state = std::make_shared<ServiceCommand>()) {
   CLI::App* command = commands.add_command(parent, text.name, text.summary);
-  state->operands.resize(operands.size());
+  state->operands.resize(operands.size());  // once, before CLI11 binds to its elements
   for (std::size_t i = 0; i < operands.size(); ++i) {
-    const std::string& operand = operands[i];
-    if (operand.size() > 3 && operand.compare(operand.size() - 3, 3, "...") == 0) {
-      command->add_option(operand.substr(0, operand.size() - 3), state->repeated, "one or more")
-          ->required()
-          ->type_name("");
-    } else {
-      command->add_option(operand, state->operands[i])->required()->type_name("");
-    }
+    const Operand& operand = operands[i];
+    CLI::Option* option = operand.repeats
+                              ? command->add_option(operand.name, state->repeated, operand.description)
+                              : command->add_option(operand.name, state->operands[i], operand.description);
+    option->required()->type_name("");
   }
   cli::add_config_option(*command, state->config_path);
   command->footer(std::string(text.details) + (*text.details != '\0' ? "\n\n" : "") + kTokenNote +
@@ -207,6 +210,8 @@ CLI::App* add_service_command(cli::Commands& commands, CLI::App& parent, const S
 void add_service_commands(cli::Commands& commands) {
   CLI::App& root = commands.root();
   using State = ServiceCommand;
+  const Operand gid{"GID", "the group ID"};
+  const Operand app_user_id{"APPUSERID", "the app user ID"};
 
   add_service_command(
       commands, root,
@@ -219,47 +224,49 @@ void add_service_commands(cli::Commands& commands) {
       {"resolve", "the internal IDs of known app users",
        "Prints [{\"appUserID\", \"internalWaveUserID\": \"...\" or null (never logged in)}, ...].\n"
        "The caller authenticates with its own token."},
-      {"APPUSERID..."}, [](const Session& s, const State& state) { return resolve(s, state.repeated); });
+      {{"APPUSERID", "app user IDs to look up", true}},
+      [](const Session& s, const State& state) { return resolve(s, state.repeated); });
 
   CLI::App* group = commands.add_group(root, "group", "create and manage groups (the token identifies you)");
-  group->footer(std::string("Every command takes --config FILE (default: $" WAVE_CONFIG_ENV ").\n") +
-                kTokenNote + cli::kExitCodesHelp);
+  group->footer(std::string("Every command takes --config FILE (default: $" WAVE_CONFIG_ENV ").\n") + kTokenNote +
+                cli::kExitCodesHelp);
   auto create_state = std::make_shared<State>();
   CLI::App* create = add_service_command(
       commands, *group,
       {"create", "create a group: you own it and are a member",
        "Prints the group: {\"groupID\", \"name\", \"owner\", \"members\": [...],\n"
        "\"unknownAppUserIDs\": [...]} (the --member app users who never logged in)."},
-      {"NAME"}, [](const Session& s, const State& state) { return group_create(s, state.operands[0], state.members); },
+      {{"NAME", "the group's name"}},
+      [](const Session& s, const State& state) { return group_create(s, state.operands[0], state.members); },
       create_state);
   // One APPUSERID per --member, so that "--member a NAME" cannot take NAME as a member.
   create->add_option("--member", create_state->members, "add this app user too (repeatable)")
       ->type_name("APPUSERID")
       ->allow_extra_args(false);
+  add_service_command(
+      commands, *group,
+      {"add", "add a member (owner only)", "Prints {\"groupID\", \"appUserID\", \"changed\": true|false}."},
+      {gid, app_user_id},
+      [](const Session& s, const State& state) { return group_add(s, state.operands[0], state.operands[1]); });
+  add_service_command(
+      commands, *group,
+      {"remove", "remove a member (owner only)", "Prints {\"groupID\", \"appUserID\", \"changed\": true|false}."},
+      {gid, app_user_id},
+      [](const Session& s, const State& state) { return group_remove(s, state.operands[0], state.operands[1]); });
   add_service_command(commands, *group,
-                      {"add", "add a member (owner only)", "Prints {\"groupID\", \"appUserID\", \"changed\": bool}."},
-                      {"GID", "APPUSERID"}, [](const Session& s, const State& state) {
-                        return group_add(s, state.operands[0], state.operands[1]);
-                      });
-  add_service_command(commands, *group,
-                      {"remove", "remove a member (owner only)",
-                       "Prints {\"groupID\", \"appUserID\", \"changed\": bool}."},
-                      {"GID", "APPUSERID"}, [](const Session& s, const State& state) {
-                        return group_remove(s, state.operands[0], state.operands[1]);
-                      });
-  add_service_command(commands, *group,
-                      {"leave", "leave a group (not its owner)", "Prints {\"groupID\", \"left\": true}."}, {"GID"},
+                      {"leave", "leave a group (not its owner)", "Prints {\"groupID\", \"left\": true}."}, {gid},
                       [](const Session& s, const State& state) { return group_leave(s, state.operands[0]); });
   add_service_command(commands, *group,
-                      {"delete", "delete a group (owner only)", "Prints {\"groupID\", \"deleted\": true}."}, {"GID"},
+                      {"delete", "delete a group (owner only)", "Prints {\"groupID\", \"deleted\": true}."}, {gid},
                       [](const Session& s, const State& state) { return group_delete(s, state.operands[0]); });
   add_service_command(commands, *group,
-                      {"list", "the groups you belong to", "Prints a JSON array of groups, as create does."}, {},
-                      [](const Session& s, const State&) { return group_list(s); });
-  add_service_command(commands, *group,
-                      {"members", "a group and its members (members only)", "Prints the group, as create does."},
-                      {"GID"},
-                      [](const Session& s, const State& state) { return group_members(s, state.operands[0]); });
+                      {"list", "the groups you belong to", "Prints a JSON array of the groups, as members does."},
+                      {}, [](const Session& s, const State&) { return group_list(s); });
+  add_service_command(
+      commands, *group,
+      {"members", "a group and its members (members only)",
+       "Prints the group: {\"groupID\", \"name\", \"owner\", \"members\": [...], ...}."},
+      {gid}, [](const Session& s, const State& state) { return group_members(s, state.operands[0]); });
 
   add_service_command(
       commands, root,
