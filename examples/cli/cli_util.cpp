@@ -67,6 +67,24 @@ void JsonOut::print() {
   std::fputc('\n', stdout);
 }
 
+void print_json_field(const char* key, const char* value) {
+  JsonOut json;
+  json->StartObject();
+  json->Key(key);
+  json->String(value);
+  json->EndObject();
+  json.print();
+}
+
+void print_json_field(const char* key, bool value) {
+  JsonOut json;
+  json->StartObject();
+  json->Key(key);
+  json->Bool(value);
+  json->EndObject();
+  json.print();
+}
+
 std::string json_quoted(std::string_view text) {
   rapidjson::StringBuffer buffer;
   rapidjson::Writer<rapidjson::StringBuffer> writer(buffer);

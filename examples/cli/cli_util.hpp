@@ -79,6 +79,10 @@ class JsonOut {
   rapidjson::Writer<rapidjson::StringBuffer> writer_;
 };
 
+// Prints {"<key>": <value>} on one line.
+void print_json_field(const char* key, const char* value);
+void print_json_field(const char* key, bool value);
+
 // `text` as a JSON string literal, to show arbitrary argument bytes safely in a message.
 std::string json_quoted(std::string_view text);
 

@@ -35,16 +35,10 @@ Exit bcrypt_hash(const HashOptions& options) {
   const wave_status status = wave_bcrypt_hash_with_prefix(password.data(), password.size(), options.cost,
                                                           prefix_from(options.prefix), hash);
   if (status != WAVE_OK) return cli::report("bcrypt hash", status);
-  if (options.json) {
-    cli::JsonOut json;
-    json->StartObject();
-    json->Key("hash");
-    json->String(hash);
-    json->EndObject();
-    json.print();
-  } else {
+  if (options.json)
+    cli::print_json_field("hash", hash);
+  else
     std::printf("%s\n", hash);
-  }
   return Exit::kOk;
 }
 
@@ -53,16 +47,10 @@ Exit bcrypt_verify(const VerifyOptions& options) {
   const wave_status status = wave_bcrypt_verify(password.data(), password.size(), options.hash.c_str());
   if (status != WAVE_OK && status != WAVE_ERR_DENIED) return cli::report("bcrypt verify", status);
   const bool match = status == WAVE_OK;
-  if (options.json) {
-    cli::JsonOut json;
-    json->StartObject();
-    json->Key("match");
-    json->Bool(match);
-    json->EndObject();
-    json.print();
-  } else {
+  if (options.json)
+    cli::print_json_field("match", match);
+  else
     std::printf("%s\n", match ? "match" : "mismatch");
-  }
   return match ? Exit::kOk : Exit::kNo;
 }
 

@@ -13,16 +13,10 @@ Exit uuid(bool json) {
   char text[WAVE_UUID_STRING_SIZE];
   const wave_status status = wave_uuid_v4(text);
   if (status != WAVE_OK) return cli::report("uuid", status);
-  if (json) {
-    cli::JsonOut out;
-    out->StartObject();
-    out->Key("uuid");
-    out->String(text);
-    out->EndObject();
-    out.print();
-  } else {
+  if (json)
+    cli::print_json_field("uuid", text);
+  else
     std::printf("%s\n", text);
-  }
   return Exit::kOk;
 }
 

@@ -89,38 +89,44 @@ Exit group_create(const Session& s, const std::string& name, const std::vector<s
   return print_result("group create", status, raw, wave_group_to_json);
 }
 
-Exit group_add(const Session& s, const std::string& group_id, const std::string& app_user_id) {
+// add and remove: one shape, two calls.
+using MemberChange = wave_status (*)(wave_service*, const uint8_t*, size_t, const char*, const char*, int*);
+
+Exit change_member(const Session& s, MemberChange call, const char* what, const std::string& group_id,
+                   const std::string& app_user_id) {
   int changed = 0;
-  const wave_status status = wave_service_group_add_member(s.service.get(), s.token->data(), s.token->size(),
-                                                           group_id.c_str(), app_user_id.c_str(), &changed);
-  if (status != WAVE_OK) return cli::report("group add", status);
+  const wave_status status =
+      call(s.service.get(), s.token->data(), s.token->size(), group_id.c_str(), app_user_id.c_str(), &changed);
+  if (status != WAVE_OK) return cli::report(what, status);
   print_group_change(group_id, &app_user_id, "changed", changed != 0);
   return Exit::kOk;
 }
 
+Exit group_add(const Session& s, const std::string& group_id, const std::string& app_user_id) {
+  return change_member(s, wave_service_group_add_member, "group add", group_id, app_user_id);
+}
+
 Exit group_remove(const Session& s, const std::string& group_id, const std::string& app_user_id) {
-  int changed = 0;
-  const wave_status status = wave_service_group_remove_member(s.service.get(), s.token->data(), s.token->size(),
-                                                              group_id.c_str(), app_user_id.c_str(), &changed);
-  if (status != WAVE_OK) return cli::report("group remove", status);
-  print_group_change(group_id, &app_user_id, "changed", changed != 0);
+  return change_member(s, wave_service_group_remove_member, "group remove", group_id, app_user_id);
+}
+
+// leave and delete: one shape, two calls; `done` names the result ("left", "deleted").
+using GroupEnd = wave_status (*)(wave_service*, const uint8_t*, size_t, const char*);
+
+Exit end_membership(const Session& s, GroupEnd call, const char* what, const char* done,
+                    const std::string& group_id) {
+  const wave_status status = call(s.service.get(), s.token->data(), s.token->size(), group_id.c_str());
+  if (status != WAVE_OK) return cli::report(what, status);
+  print_group_change(group_id, nullptr, done, true);
   return Exit::kOk;
 }
 
 Exit group_leave(const Session& s, const std::string& group_id) {
-  const wave_status status =
-      wave_service_group_leave(s.service.get(), s.token->data(), s.token->size(), group_id.c_str());
-  if (status != WAVE_OK) return cli::report("group leave", status);
-  print_group_change(group_id, nullptr, "left", true);
-  return Exit::kOk;
+  return end_membership(s, wave_service_group_leave, "group leave", "left", group_id);
 }
 
 Exit group_delete(const Session& s, const std::string& group_id) {
-  const wave_status status =
-      wave_service_group_delete(s.service.get(), s.token->data(), s.token->size(), group_id.c_str());
-  if (status != WAVE_OK) return cli::report("group delete", status);
-  print_group_change(group_id, nullptr, "deleted", true);
-  return Exit::kOk;
+  return end_membership(s, wave_service_group_delete, "group delete", "deleted", group_id);
 }
 
 Exit group_list(const Session& s) {
