@@ -36,7 +36,8 @@ const char* const kExitCodesHelp =
     "  1  refused (or no): invalid token, not allowed, not found, a conflict; a mismatch,\n"
     "     no match, not covered\n"
     "  2  usage or configuration error, or an invalid argument\n"
-    "  3  a backend fault: Redis, MongoDB or the app endpoint unavailable, too slow or broken\n"
+    "  3  a backend fault: Redis, MongoDB or the app endpoint unavailable, too slow or broken;\n"
+    "     a failed read or write of stdin or stdout\n"
     "  4  internal error\n";
 
 Exit report(std::string_view what, wave_status status) {
@@ -46,16 +47,14 @@ Exit report(std::string_view what, wave_status status) {
   return exit_for(status);
 }
 
-Secret Secret::from_stdin() {
-  std::string data{std::istreambuf_iterator<char>(std::cin), std::istreambuf_iterator<char>()};
-  if (!data.empty() && data.back() == '\n') {
-    data.pop_back();
-    if (!data.empty() && data.back() == '\r') data.pop_back();
+Secret::Secret() {
+  // Read straight into the member, so that no other string holds the secret.
+  text_.assign(std::istreambuf_iterator<char>(std::cin), std::istreambuf_iterator<char>());
+  if (!text_.empty() && text_.back() == '\n') {
+    text_.pop_back();
+    if (!text_.empty() && text_.back() == '\r') text_.pop_back();
   }
-  return Secret(std::move(data));
 }
-
-Secret::Secret(Secret&& other) noexcept : text_(std::move(other.text_)) { other.text_.clear(); }
 
 Secret::~Secret() {
   volatile char* bytes = text_.data();

@@ -50,19 +50,16 @@ Exit report(std::string_view what, wave_status status);
 // "\r\n" removed; wiped from memory when done (best effort: stream buffers may hold copies).
 class Secret {
  public:
-  static Secret from_stdin();
+  Secret();  // reads stdin
   ~Secret();
-  Secret(Secret&& other) noexcept;
   Secret(const Secret&) = delete;
   Secret& operator=(const Secret&) = delete;
-  Secret& operator=(Secret&&) = delete;
 
   const std::uint8_t* data() const { return reinterpret_cast<const std::uint8_t*>(text_.data()); }
   std::size_t size() const { return text_.size(); }
   bool empty() const { return text_.empty(); }
 
  private:
-  explicit Secret(std::string text) : text_(std::move(text)) {}
   std::string text_;
 };
 

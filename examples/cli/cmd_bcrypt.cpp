@@ -30,7 +30,7 @@ wave_bcrypt_prefix prefix_from(const std::string& text) {
 }
 
 Exit bcrypt_hash(const HashOptions& options) {
-  const cli::Secret password = cli::Secret::from_stdin();
+  const cli::Secret password;
   char hash[WAVE_BCRYPT_HASH_SIZE];
   const wave_status status = wave_bcrypt_hash_with_prefix(password.data(), password.size(), options.cost,
                                                           prefix_from(options.prefix), hash);
@@ -43,7 +43,7 @@ Exit bcrypt_hash(const HashOptions& options) {
 }
 
 Exit bcrypt_verify(const VerifyOptions& options) {
-  const cli::Secret password = cli::Secret::from_stdin();
+  const cli::Secret password;
   const wave_status status = wave_bcrypt_verify(password.data(), password.size(), options.hash.c_str());
   if (status != WAVE_OK && status != WAVE_ERR_DENIED) return cli::report("bcrypt verify", status);
   const bool match = status == WAVE_OK;

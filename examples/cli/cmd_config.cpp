@@ -63,7 +63,7 @@ void print_token_verdict(bool valid, const char* reason) {
 Exit token_check(const TokenCheckOptions& options) {
   cli::Owned<wave_config> config;
   if (const Exit code = cli::load_config(options.config_path, config); code != Exit::kOk) return code;
-  const cli::Secret token = cli::Secret::from_stdin();
+  const cli::Secret token;
   const wave_status status = wave_token_check(config.get(), token.data(), token.size());
   if (status == WAVE_OK) {
     if (options.json)

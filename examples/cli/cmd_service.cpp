@@ -2,6 +2,7 @@
 // is always read from stdin (never from the command line, where other users could see it).
 #include <cstdio>
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -15,7 +16,7 @@ using cli::Exit;
 // config is good).
 struct Session {
   cli::Owned<wave_service> service;
-  std::unique_ptr<cli::Secret> token;
+  std::optional<cli::Secret> token;
 
   // kOk, or the exit status after printing why not.
   Exit open(const std::string& config_path) {
@@ -25,7 +26,7 @@ struct Session {
     if (const wave_status status = wave_service_new(config.get(), &raw); status != WAVE_OK)
       return cli::report("service", status);
     service.reset(raw);
-    token = std::make_unique<cli::Secret>(cli::Secret::from_stdin());
+    token.emplace();
     if (token->empty()) {
       std::fputs("wave: no token on stdin\n", stderr);
       return Exit::kNo;
