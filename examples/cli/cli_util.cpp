@@ -115,6 +115,7 @@ CLI::App* Commands::add_group(CLI::App& parent, const std::string& name, const s
   // Exactly one: once a command word has been seen, CLI11 stops reading later words (such as
   // an app user ID that happens to be "list") as command names.
   group->require_subcommand(1);
+  group->footer("Run '" + command_path(*group) + " COMMAND --help' for a command's options and operands.");
   return group;
 }
 

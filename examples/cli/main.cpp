@@ -71,13 +71,13 @@ int main(int argc, char** argv) {
   root.formatter(cli::make_formatter());  // before any command: they inherit it
   root.require_subcommand(1);
   root.set_version_flag("--version", std::string("wave ") + wave_version_string(), "print the version");
-  root.footer(std::string(kRootFooter) + cli::kExitCodesHelp);
 
   cli::Commands commands(root);
   add_bcrypt_commands(commands);
   add_local_commands(commands);
   add_topic_commands(commands);
   add_service_commands(commands);
+  root.footer(std::string(kRootFooter) + cli::kExitCodesHelp);  // after the commands: not inherited
 
   try {
     root.parse(argc, argv);
