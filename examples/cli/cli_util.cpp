@@ -1,126 +1,194 @@
 #include "cli_util.hpp"
 
-#include <cerrno>
-#include <charconv>
-#include <cstdlib>
+#include <algorithm>
+#include <cstdio>
+#include <cstring>
 #include <iostream>
 #include <iterator>
+#include <sstream>
 
 namespace cli {
 
-Args::Args(int argc, char** argv, int first) {
-  for (int i = first; i < argc; ++i) items_.emplace_back(argv[i]);
-}
-
-bool Args::flag(std::string_view name) {
-  for (auto it = items_.begin(); it != items_.end(); ++it) {
-    if (*it == name) {
-      items_.erase(it);
-      return true;
-    }
+Exit exit_for(wave_status status) {
+  switch (status) {
+    case WAVE_OK: return Exit::kOk;
+    case WAVE_ERR_INVALID_TOKEN:
+    case WAVE_ERR_DENIED:
+    case WAVE_ERR_NOT_FOUND:
+    case WAVE_ERR_CONFLICT: return Exit::kNo;
+    case WAVE_ERR_INVALID_ARGUMENT:
+    case WAVE_ERR_CONFIG:
+    case WAVE_ERR_PARSE: return Exit::kUsage;
+    case WAVE_ERR_UNAVAILABLE:
+    case WAVE_ERR_TIMEOUT:
+    case WAVE_ERR_UPSTREAM:
+    case WAVE_ERR_BACKEND:
+    case WAVE_ERR_IO: return Exit::kFault;
+    case WAVE_ERR_NO_MEMORY:
+    case WAVE_ERR_INTERNAL: return Exit::kInternal;
   }
-  return false;
+  return Exit::kInternal;  // a status this CLI does not know yet
 }
 
-std::optional<std::string> Args::option(std::string_view name) {
-  for (auto it = items_.begin(); it != items_.end(); ++it) {
-    if (*it == name) {
-      if (std::next(it) == items_.end()) throw UsageError{std::string(name) + " needs a value"};
-      std::string value = *std::next(it);
-      items_.erase(it, it + 2);
-      return value;
-    }
-    const std::string prefix = std::string(name) + "=";
-    if (it->rfind(prefix, 0) == 0) {
-      std::string value = it->substr(prefix.size());
-      items_.erase(it);
-      return value;
-    }
-  }
-  return std::nullopt;
-}
+const char* const kExitCodesHelp =
+    "Exit codes:\n"
+    "  0  success (or yes: a match, covered, valid)\n"
+    "  1  refused (or no): invalid token, not allowed, not found, a conflict; a mismatch,\n"
+    "     no match, not covered\n"
+    "  2  usage or configuration error, or an invalid argument\n"
+    "  3  a backend fault: Redis, MongoDB or the app endpoint unavailable, too slow or broken;\n"
+    "     a failed read or write of stdin or stdout\n"
+    "  4  internal error\n";
 
-std::vector<std::string> Args::positionals() const {
-  std::vector<std::string> result;
-  bool only_positionals = false;
-  for (const auto& item : items_) {
-    if (!only_positionals && item == "--") {
-      only_positionals = true;
-      continue;
-    }
-    if (!only_positionals && item.size() > 1 && item[0] == '-' && item[1] == '-')
-      throw UsageError{"unknown option " + item};
-    result.push_back(item);
-  }
-  return result;
-}
-
-bool Args::wants_help() const {
-  for (const auto& item : items_) {
-    if (item == "--") return false;
-    if (item == "--help" || item == "-h") return true;
-  }
-  return false;
-}
-
-std::string read_secret_from_stdin() {
-  std::string data{std::istreambuf_iterator<char>(std::cin), std::istreambuf_iterator<char>()};
-  if (!data.empty() && data.back() == '\n') {
-    data.pop_back();
-    if (!data.empty() && data.back() == '\r') data.pop_back();
-  }
-  return data;
-}
-
-void print_error(const std::string& what, wave_status status) {
+Exit report(std::string_view what, wave_status status) {
   const char* message = wave_last_error_message();
-  std::fprintf(stderr, "wave: %s: %s (%s)\n", what.c_str(),
+  std::fprintf(stderr, "wave: %.*s: %s (%s)\n", static_cast<int>(what.size()), what.data(),
                (message != nullptr && *message != '\0') ? message : "failed", wave_status_str(status));
+  return exit_for(status);
 }
 
-std::string json_quote(std::string_view text) {
-  std::string out;
-  out.reserve(text.size() + 2);
-  out.push_back('"');
-  for (const char raw : text) {
-    const auto c = static_cast<unsigned char>(raw);
-    switch (c) {
-      case '"': out += "\\\""; break;
-      case '\\': out += "\\\\"; break;
-      case '\n': out += "\\n"; break;
-      case '\r': out += "\\r"; break;
-      case '\t': out += "\\t"; break;
-      default:
-        if (c < 0x20 || c == 0x7f) {
-          char buffer[8];
-          std::snprintf(buffer, sizeof buffer, "\\u%04x", c);
-          out += buffer;
-        } else {
-          out.push_back(static_cast<char>(c));
-        }
-    }
+Secret::Secret() {
+  // Read straight into the member, so that no other string holds the secret.
+  text_.assign(std::istreambuf_iterator<char>(std::cin), std::istreambuf_iterator<char>());
+  if (!text_.empty() && text_.back() == '\n') {
+    text_.pop_back();
+    if (!text_.empty() && text_.back() == '\r') text_.pop_back();
   }
-  out.push_back('"');
-  return out;
 }
 
-int parse_int(const std::string& text, int min, int max, const char* what) {
-  int value = 0;
-  const auto [end, error] = std::from_chars(text.data(), text.data() + text.size(), value);
-  if (error != std::errc() || end != text.data() + text.size() || value < min || value > max)
-    throw UsageError{std::string(what) + " must be a whole number from " + std::to_string(min) +
-                     " to " + std::to_string(max)};
-  return value;
+Secret::~Secret() {
+  volatile char* bytes = text_.data();
+  for (std::size_t i = 0; i < text_.size(); ++i) bytes[i] = 0;
 }
 
-wave_config* load_config(const std::optional<std::string>& path) {
-  wave_config* config = nullptr;
-  const wave_status status = wave_config_load(path ? path->c_str() : nullptr, &config);
-  if (status != WAVE_OK) {
-    print_error("config", status);
-    return nullptr;
+void JsonOut::print() {
+  std::fwrite(buffer_.GetString(), 1, buffer_.GetSize(), stdout);
+  std::fputc('\n', stdout);
+}
+
+void print_json_field(const char* key, const char* value) {
+  JsonOut json;
+  json->StartObject();
+  json->Key(key);
+  json->String(value);
+  json->EndObject();
+  json.print();
+}
+
+void print_json_field(const char* key, bool value) {
+  JsonOut json;
+  json->StartObject();
+  json->Key(key);
+  json->Bool(value);
+  json->EndObject();
+  json.print();
+}
+
+std::string json_quoted(std::string_view text) {
+  rapidjson::StringBuffer buffer;
+  rapidjson::Writer<rapidjson::StringBuffer> writer(buffer);
+  writer.String(text.data(), static_cast<rapidjson::SizeType>(text.size()));
+  return {buffer.GetString(), buffer.GetSize()};
+}
+
+void print_wave_json(char* json) {
+  std::fputs(json, stdout);
+  std::fputc('\n', stdout);
+  std::fflush(stdout);
+  std::memset(json, 0, std::strlen(json));
+  wave_string_free(json);
+}
+
+Exit load_config(const std::string& path, Owned<wave_config>& config) {
+  wave_config* raw = nullptr;
+  const wave_status status = wave_config_load(path.empty() ? nullptr : path.c_str(), &raw);
+  if (status != WAVE_OK) return report("config", status);
+  config.reset(raw);
+  return Exit::kOk;
+}
+
+// ---- CLI11 plumbing -----------------------------------------------------------------------
+
+CLI::App* Commands::add_group(CLI::App& parent, const std::string& name, const std::string& description) {
+  CLI::App* group = parent.add_subcommand(name, description);
+  group->group("Commands");
+  // Exactly one: once a command word has been seen, CLI11 stops reading later words (such as
+  // an app user ID that happens to be "list") as command names.
+  group->require_subcommand(1);
+  group->footer("Run '" + command_path(*group) + " COMMAND --help' for a command's options and operands.");
+  return group;
+}
+
+CLI::App* Commands::add_command(CLI::App& parent, const std::string& name, const std::string& description) {
+  CLI::App* command = parent.add_subcommand(name, description);
+  command->group("Commands");
+  return command;
+}
+
+const Action* Commands::action_of(const CLI::App* command) const {
+  const auto found = actions_.find(command);
+  return found == actions_.end() ? nullptr : &found->second;
+}
+
+CLI::Option* add_config_option(CLI::App& command, std::string& path) {
+  return command.add_option("--config", path, "the Wave config file")
+      ->type_name("FILE")
+      ->envname(WAVE_CONFIG_ENV);
+}
+
+CLI::Option* add_json_flag(CLI::App& command, bool& json, const std::string& description) {
+  return command.add_flag("--json", json, description);
+}
+
+const CLI::Validator kDecimal(
+    [](std::string& text) -> std::string {
+      const std::size_t digits_from = (!text.empty() && text[0] == '-') ? 1 : 0;
+      if (text.size() == digits_from || text.find_first_not_of("0123456789", digits_from) != std::string::npos)
+        return "'" + text + "' is not a decimal number";
+      // Leading zeros would make CLI11 read the number as octal.
+      const std::size_t first_digit = std::min(text.find_first_not_of('0', digits_from), text.size() - 1);
+      text.erase(digits_from, first_digit - digits_from);
+      return {};
+    },
+    "", "decimal");
+
+namespace {
+
+// CLI11's formatter with the usage line first (then the description) and "usage:" in lower
+// case, as Unix tools print it.
+class Formatter final : public CLI::Formatter {
+ public:
+  Formatter() {
+    label("Usage", "usage");
+    label("Positionals", "Operands");
   }
-  return config;
+
+  std::string make_help(const CLI::App* app, std::string name, CLI::AppFormatMode mode) const override {
+    if (mode == CLI::AppFormatMode::Sub) return make_expanded(app);
+    std::ostringstream out;
+    out << make_usage(app, name);
+    if (const std::string description = make_description(app); !description.empty()) out << '\n' << description;
+    out << make_positionals(app) << make_groups(app, mode) << make_subcommands(app, mode);
+    if (const std::string footer = make_footer(app); !footer.empty()) out << '\n' << footer;
+    return out.str();
+  }
+};
+
+}  // namespace
+
+std::shared_ptr<CLI::Formatter> make_formatter() { return std::make_shared<Formatter>(); }
+
+std::string command_path(const CLI::App& command) {
+  std::string path = command.get_name();
+  for (const CLI::App* parent = command.get_parent(); parent != nullptr; parent = parent->get_parent())
+    path = parent->get_name() + " " + path;
+  return path;
+}
+
+std::string usage_line(const CLI::App& command) {
+  const auto formatter = std::dynamic_pointer_cast<CLI::Formatter>(command.get_formatter());
+  if (!formatter) return "usage: " + command_path(command) + "\n";
+  return formatter->make_usage(&command, command_path(command));
 }
 
 }  // namespace cli

@@ -1,99 +1,114 @@
 // wave uuid | wave config check [FILE] | wave token check [--config FILE]
 #include <cstdio>
 #include <memory>
+#include <string>
 
 #include "cli_util.hpp"
 
 namespace {
 
-constexpr const char* kUuidUsage =
-    "usage: wave uuid [--json]\n"
-    "  Prints a new random UUIDv4 (canonical lowercase) from OpenSSL's CSPRNG.\n";
+using cli::Exit;
 
-constexpr const char* kConfigUsage =
-    "usage: wave config check [FILE] [--json]\n"
-    "  Validates a Wave config file (default: $WAVE_CONFIG_FILE_PATH).\n"
-    "  Exit 0 when valid (with --json, prints the effective config, passwords redacted);\n"
-    "  exit 2 with the message (naming the file and the field) otherwise.\n";
+Exit uuid(bool json) {
+  char text[WAVE_UUID_STRING_SIZE];
+  const wave_status status = wave_uuid_v4(text);
+  if (status != WAVE_OK) return cli::report("uuid", status);
+  if (json)
+    cli::print_json_field("uuid", text);
+  else
+    std::printf("%s\n", text);
+  return Exit::kOk;
+}
 
-constexpr const char* kTokenUsage =
-    "usage: wave token check [--config FILE] [--json]  < token\n"
-    "  Checks the format of the token read from stdin (to EOF; one trailing newline is\n"
-    "  removed) against the config's tokenValidationRegex, tokenMaxLength and the\n"
-    "  printable-ASCII rule.  No network call is made.\n"
-    "  Exit 0 valid, 1 invalid (with the reason), 2 on usage or config errors.\n";
+// The effective config (defaults filled in, passwords redacted) as wave_config_to_json has it.
+Exit print_config(const wave_config* config) {
+  char* json = nullptr;
+  if (const wave_status status = wave_config_to_json(config, &json); status != WAVE_OK)
+    return cli::report("config", status);
+  cli::print_wave_json(json);
+  return Exit::kOk;
+}
 
-struct ConfigDeleter {
-  void operator()(wave_config* config) const { wave_config_free(config); }
+struct ConfigCheckOptions {
+  std::string path;
+  bool json = false;
 };
-using ConfigPtr = std::unique_ptr<wave_config, ConfigDeleter>;
+
+Exit config_check(const ConfigCheckOptions& options) {
+  cli::Owned<wave_config> config;
+  if (const Exit code = cli::load_config(options.path, config); code != Exit::kOk) return code;
+  if (options.json) return print_config(config.get());
+  std::printf("config OK\n");
+  return Exit::kOk;
+}
+
+struct TokenCheckOptions {
+  std::string config_path;
+  bool json = false;
+};
+
+void print_token_verdict(bool valid, const char* reason) {
+  cli::JsonOut json;
+  json->StartObject();
+  json->Key("valid");
+  json->Bool(valid);
+  if (!valid) {
+    json->Key("reason");
+    json->String(reason);
+  }
+  json->EndObject();
+  json.print();
+}
+
+Exit token_check(const TokenCheckOptions& options) {
+  cli::Owned<wave_config> config;
+  if (const Exit code = cli::load_config(options.config_path, config); code != Exit::kOk) return code;
+  const cli::Secret token;
+  const wave_status status = wave_token_check(config.get(), token.data(), token.size());
+  if (status == WAVE_OK) {
+    if (options.json)
+      print_token_verdict(true, nullptr);
+    else
+      std::printf("token OK\n");
+    return Exit::kOk;
+  }
+  if (status != WAVE_ERR_INVALID_TOKEN) return cli::report("token check", status);
+  // The reason names the rule the token broke, never the token itself.
+  const char* reason = wave_last_error_message();
+  if (options.json) print_token_verdict(false, reason);
+  std::fprintf(stderr, "wave: invalid token: %s\n", reason);
+  return Exit::kNo;
+}
 
 }  // namespace
 
-int cmd_uuid(int argc, char** argv) {
-  cli::Args args(argc, argv, 2);
-  return cli::run_command(args, kUuidUsage, [&] {
-    const bool json = args.flag("--json");
-    if (!args.positionals().empty()) throw cli::UsageError{"wave uuid takes no arguments"};
-    char uuid[WAVE_UUID_STRING_SIZE];
-    const wave_status status = wave_uuid_v4(uuid);
-    if (status != WAVE_OK) {
-      cli::print_error("uuid", status);
-      return cli::kInvalid;
-    }
-    if (json) std::printf("{\"uuid\":\"%s\"}\n", uuid);
-    else std::printf("%s\n", uuid);
-    return cli::kOk;
-  });
-}
+void add_local_commands(cli::Commands& commands) {
+  auto uuid_json = std::make_shared<bool>(false);
+  CLI::App* uuid_command =
+      commands.add_command(commands.root(), "uuid", "print a new random UUIDv4 (canonical lowercase)");
+  cli::add_json_flag(*uuid_command, *uuid_json, "print {\"uuid\": \"...\"}");
+  uuid_command->footer("The UUID comes from OpenSSL's CSPRNG.");
+  commands.on_run(uuid_command, [uuid_json] { return uuid(*uuid_json); });
 
-int cmd_config(int argc, char** argv) {
-  cli::Args args(argc, argv, 2);
-  return cli::run_command(args, kConfigUsage, [&] {
-    const bool json = args.flag("--json");
-    const auto words = args.positionals();
-    if (words.empty() || words[0] != "check" || words.size() > 2)
-      throw cli::UsageError{"expected: wave config check [FILE]"};
-    ConfigPtr config(cli::load_config(words.size() == 2 ? std::optional<std::string>(words[1]) : std::nullopt));
-    if (!config) return cli::kInvalid;
-    if (json) {
-      char* text = nullptr;
-      const wave_status status = wave_config_to_json(config.get(), &text);
-      if (status != WAVE_OK) {
-        cli::print_error("config", status);
-        return cli::kInvalid;
-      }
-      std::printf("%s\n", text);
-      wave_string_free(text);
-    } else {
-      std::printf("config OK\n");
-    }
-    return cli::kOk;
-  });
-}
+  CLI::App* config = commands.add_group(commands.root(), "config", "check a Wave config file");
+  auto check_options = std::make_shared<ConfigCheckOptions>();
+  CLI::App* check = commands.add_command(*config, "check", "validate a Wave config file");
+  check->add_option("FILE", check_options->path, "the config file")->type_name("")->envname(WAVE_CONFIG_ENV);
+  cli::add_json_flag(*check, check_options->json, "print the effective config (passwords redacted)");
+  check->footer(
+      "Exit status: 0 when valid; 2 otherwise, with a message naming the file and the field.");
+  commands.on_run(check, [check_options] { return config_check(*check_options); });
 
-int cmd_token(int argc, char** argv) {
-  cli::Args args(argc, argv, 2);
-  return cli::run_command(args, kTokenUsage, [&] {
-    const bool json = args.flag("--json");
-    const auto config_path = args.option("--config");
-    const auto words = args.positionals();
-    if (words.size() != 1 || words[0] != "check") throw cli::UsageError{"expected: wave token check"};
-    ConfigPtr config(cli::load_config(config_path));
-    if (!config) return cli::kInvalid;
-    const std::string token = cli::read_secret_from_stdin();
-    const wave_status status =
-        wave_token_check(config.get(), reinterpret_cast<const uint8_t*>(token.data()), token.size());
-    if (status == WAVE_OK) {
-      std::printf(json ? "{\"valid\":true}\n" : "token OK\n");
-      return cli::kOk;
-    }
-    if (status == WAVE_ERR_INVALID_TOKEN) {
-      if (json) std::printf("{\"valid\":false,\"reason\":%s}\n", cli::json_quote(wave_last_error_message()).c_str());
-      std::fprintf(stderr, "wave: invalid token: %s\n", wave_last_error_message());
-      return cli::kNo;
-    }
-    cli::print_error("token check", status);
-    return cli::kInvalid;
-  });
+  CLI::App* token = commands.add_group(commands.root(), "token", "check tokens");
+  auto token_options = std::make_shared<TokenCheckOptions>();
+  CLI::App* token_check_command =
+      commands.add_command(*token, "check", "check the format of the token on stdin against the config");
+  cli::add_config_option(*token_check_command, token_options->config_path);
+  cli::add_json_flag(*token_check_command, token_options->json,
+                     "print {\"valid\": true} or {\"valid\": false, \"reason\": \"...\"}");
+  token_check_command->footer(
+      "The token is read from stdin to EOF (one trailing newline removed) and checked against the\n"
+      "config's tokenValidationRegex, tokenMaxLength and the printable-ASCII rule.  No network\n"
+      "call is made.  Exit status: 0 valid, 1 invalid (with the reason), 2 on usage or config errors.");
+  commands.on_run(token_check_command, [token_options] { return token_check(*token_options); });
 }

@@ -4,6 +4,7 @@
 #include <cstring>
 #include <functional>
 #include <memory>
+#include <new>
 #include <string>
 #include <string_view>
 #include <unordered_map>
@@ -12,74 +13,47 @@
 
 namespace {
 
-constexpr const char* kTopicUsage =
-    "usage: wave topic COMMAND [ARGS...]\n"
-    "\n"
-    "  match FILTER TOPIC       exit 0 if FILTER matches TOPIC, 1 if not, 2 if either is invalid\n"
-    "  match --batch            read FILTER<TAB>TOPIC lines on stdin, print match|nomatch|invalid\n"
-    "  covers ACL_FILTER SUB    exit 0 if every topic SUB matches is matched by ACL_FILTER, 1 if\n"
-    "                           not, 2 if either is invalid\n"
-    "  sender TOPIC             the conversation kind, sender and recipient or group, as JSON\n"
-    "\n"
-    "Run 'wave topic COMMAND --help' for details.\n";
+using cli::Exit;
 
-constexpr const char* kMatchUsage =
-    "usage: wave topic match [--max-depth N] FILTER TOPIC\n"
-    "       wave topic match [--max-depth N] --batch < LINES\n"
-    "\n"
-    "Matches an MQTT topic name against a topic filter (MQTT 3.1.1/5.0 section 4.7): '+' is one\n"
-    "level (empty levels count), '#' the rest including the parent level, wildcards in the first\n"
-    "level never match topics starting with '$', $share/<group>/<filter> matches as <filter>.\n"
-    "Prints match or nomatch; exit 0 match, 1 no match, 2 invalid filter or topic.\n"
-    "\n"
-    "--batch: each stdin line is FILTER, a TAB, then TOPIC (the first TAB separates them; the\n"
-    "line ends at \\n and everything before it, a \\r included, belongs to the topic).  Prints\n"
-    "one of match, nomatch, invalid per line, in order.  Exit 0 once all input is answered.\n"
-    "\n"
-    "--max-depth N   at most N levels per filter and topic (default 10; 0 = no limit)\n";
+// ---- The C API's topic calls, each in one place ------------------------------------------
 
-constexpr const char* kCoversUsage =
-    "usage: wave topic covers [--max-depth N] ACL_FILTER SUB_FILTER\n"
-    "\n"
-    "Strict coverage: may a subscription to SUB_FILTER be granted under ACL_FILTER?  Yes when\n"
-    "every topic SUB_FILTER matches is matched by ACL_FILTER: 'a/#' covers 'a/+/b' and 'a';\n"
-    "'a/+' does not cover 'a/#'; '#' does not cover '$SYS/#'.  $share/<group>/<f> is judged by <f>.\n"
-    "Prints covered or notcovered; exit 0 covered, 1 not covered, 2 invalid filter.\n"
-    "\n"
-    "--max-depth N   at most N levels per filter (default 10; 0 = no limit)\n";
-
-constexpr const char* kSenderUsage =
-    "usage: wave topic sender TOPIC\n"
-    "\n"
-    "Identifies who sent a message from its topic, for Wave's scheme only:\n"
-    "  conversations/private/<sender>/<recipient>  -> {\"kind\":\"private\",\"sender\":...,\"recipient\":...}\n"
-    "  conversations/group/<group>/<sender>        -> {\"kind\":\"group\",\"sender\":...,\"group\":...}\n"
-    "Exit 0 with the JSON on stdout, 2 for a topic outside the scheme.\n";
-
-constexpr const char* kAclUsage =
-    "usage: wave acl private ID\n"
-    "       wave acl group GID ID\n"
-    "\n"
-    "Prints the VerneMQ ACL patterns Wave grants, as {\"publish\":[...],\"subscribe\":[...]}.\n"
-    "ID is an internal Wave ID (a canonical lowercase UUID); GID is a canonical lowercase UUID\n"
-    "or 1 to 64 characters of [A-Za-z0-9_-].  Exit 2 for an invalid ID.\n";
-
-unsigned parse_max_depth(cli::Args& args) {
-  const auto value = args.option("--max-depth");
-  if (!value) return WAVE_TOPIC_DEFAULT_MAX_DEPTH;
-  return static_cast<unsigned>(cli::parse_int(*value, 0, WAVE_TOPIC_MAX_LENGTH, "--max-depth"));
+bool is_valid_filter(const std::string& filter, unsigned max_depth) {
+  return wave_topic_is_valid_filter_ex(filter.c_str(), max_depth) == 1;
 }
+
+bool is_valid_name(const std::string& topic, unsigned max_depth) {
+  return wave_topic_is_valid_name_ex(topic.c_str(), max_depth) == 1;
+}
+
+// 1 match, 0 no match, -1 invalid.
+int topic_matches(const std::string& filter, const std::string& topic, unsigned max_depth) {
+  return wave_topic_matches_ex(filter.c_str(), topic.c_str(), max_depth);
+}
+
+// 1 covered, 0 not, -1 invalid.
+int filter_covers(const std::string& acl_filter, const std::string& sub_filter, unsigned max_depth) {
+  return wave_filter_covers_ex(acl_filter.c_str(), sub_filter.c_str(), max_depth);
+}
+
+// The compiled filter, or nullptr when `text` is not a valid filter; throws std::bad_alloc
+// when out of memory.
+cli::Owned<wave_filter> compile_filter(const std::string& text, unsigned max_depth) {
+  wave_filter* filter = nullptr;
+  const wave_status status = wave_filter_compile_ex(text.c_str(), max_depth, &filter);
+  if (status == WAVE_ERR_NO_MEMORY) throw std::bad_alloc();
+  return cli::Owned<wave_filter>(filter);
+}
+
+// 1 match, 0 no match, -1 invalid topic (bytes, not NUL-terminated).
+int filter_matches(const wave_filter& filter, std::string_view topic) {
+  return wave_filter_matches(&filter, topic.data(), topic.size());
+}
+
+// ---- wave topic match --------------------------------------------------------------------
 
 void print_invalid(const char* what, const std::string& text) {
-  std::fprintf(stderr, "wave: invalid %s: %s\n", what, cli::json_quote(text).c_str());
+  std::fprintf(stderr, "wave: invalid %s: %s\n", what, cli::json_quoted(text).c_str());
 }
-
-// ---- wave topic match ----------------------------------------------------------------
-
-struct FilterFree {
-  void operator()(wave_filter* filter) const noexcept { wave_filter_free(filter); }
-};
-using FilterPtr = std::unique_ptr<wave_filter, FilterFree>;
 
 struct TransparentHash {
   using is_transparent = void;
@@ -113,22 +87,18 @@ class FilterCache {
  private:
   static constexpr std::size_t kMaxEntries = 65536;
 
-  FilterPtr compile(std::string_view text) const {
+  cli::Owned<wave_filter> compile(std::string_view text) const {
     // The C API takes NUL-terminated filters: one with a NUL byte inside is invalid anyway.
     if (text.find('\0') != std::string_view::npos) return nullptr;
-    const std::string copy(text);
-    wave_filter* filter = nullptr;
-    const wave_status status = wave_filter_compile_ex(copy.c_str(), max_depth_, &filter);
-    if (status == WAVE_ERR_NO_MEMORY) throw std::bad_alloc();
-    return FilterPtr(filter);
+    return compile_filter(std::string(text), max_depth_);
   }
 
   unsigned max_depth_;
-  std::unordered_map<std::string, FilterPtr, TransparentHash, std::equal_to<>> cache_;
-  const std::pair<const std::string, FilterPtr>* last_ = nullptr;
+  std::unordered_map<std::string, cli::Owned<wave_filter>, TransparentHash, std::equal_to<>> cache_;
+  const std::pair<const std::string, cli::Owned<wave_filter>>* last_ = nullptr;
 };
 
-int match_batch(unsigned max_depth) {
+Exit match_batch(unsigned max_depth) {
   FilterCache filters(max_depth);
   std::string pending;  // an incomplete line carried over to the next read
   std::string output;
@@ -141,7 +111,7 @@ int match_batch(unsigned max_depth) {
       const wave_filter* filter = filters.get(line.substr(0, tab));
       if (filter != nullptr) {
         const std::string_view topic = line.substr(tab + 1);
-        result = wave_filter_matches(filter, topic.data(), topic.size());
+        result = filter_matches(*filter, topic);
       }
     }
     output += result == 1 ? "match\n" : result == 0 ? "nomatch\n" : "invalid\n";
@@ -172,166 +142,195 @@ int match_batch(unsigned max_depth) {
   }
   if (std::ferror(stdin)) {
     std::fputs("wave: topic match --batch: error reading stdin\n", stderr);
-    return cli::kInvalid;
+    return Exit::kFault;
   }
   if (!pending.empty()) answer_line(pending);  // a last line without "\n"
   if (!flush() || std::fflush(stdout) != 0) {
     std::fputs("wave: topic match --batch: error writing stdout\n", stderr);
-    return cli::kInvalid;
+    return Exit::kFault;
   }
-  return cli::kOk;
+  return Exit::kOk;
 }
 
-int topic_match(cli::Args& args) {
-  return cli::run_command(args, kMatchUsage, [&]() -> int {
-    const bool batch = args.flag("--batch");
-    const unsigned max_depth = parse_max_depth(args);
-    const auto words = args.positionals();
-    if (batch) {
-      if (!words.empty()) throw cli::UsageError{"--batch takes no arguments: lines come on stdin"};
-      return match_batch(max_depth);
-    }
-    if (words.size() != 2) throw cli::UsageError{"match needs FILTER and TOPIC"};
-    if (!wave_topic_is_valid_filter_ex(words[0].c_str(), max_depth)) {
-      print_invalid("topic filter", words[0]);
-      return cli::kInvalid;
-    }
-    if (!wave_topic_is_valid_name_ex(words[1].c_str(), max_depth)) {
-      print_invalid("topic name", words[1]);
-      return cli::kInvalid;
-    }
-    const int result = wave_topic_matches_ex(words[0].c_str(), words[1].c_str(), max_depth);
-    if (result < 0) {
-      cli::print_error("topic match", WAVE_ERR_INVALID_ARGUMENT);
-      return cli::kInvalid;
-    }
-    std::puts(result == 1 ? "match" : "nomatch");
-    return result == 1 ? cli::kOk : cli::kNo;
-  });
+struct MatchOptions {
+  unsigned max_depth = WAVE_TOPIC_DEFAULT_MAX_DEPTH;
+  bool batch = false;
+  std::string filter;
+  std::string topic;
+  CLI::Option* filter_option = nullptr;
+  CLI::Option* topic_option = nullptr;
+};
+
+Exit topic_match(const MatchOptions& options) {
+  if (options.batch) return match_batch(options.max_depth);  // CLI11 refused operands with --batch
+  if (options.filter_option->count() == 0 || options.topic_option->count() == 0)
+    throw cli::UsageError("match needs FILTER and TOPIC, or --batch");
+  if (!is_valid_filter(options.filter, options.max_depth)) {
+    print_invalid("topic filter", options.filter);
+    return Exit::kUsage;
+  }
+  if (!is_valid_name(options.topic, options.max_depth)) {
+    print_invalid("topic name", options.topic);
+    return Exit::kUsage;
+  }
+  const int result = topic_matches(options.filter, options.topic, options.max_depth);
+  if (result < 0) return cli::report("topic match", WAVE_ERR_INVALID_ARGUMENT);
+  std::puts(result == 1 ? "match" : "nomatch");
+  return result == 1 ? Exit::kOk : Exit::kNo;
 }
 
-// ---- wave topic covers / sender --------------------------------------------------------
+// ---- wave topic covers / sender ----------------------------------------------------------
 
-int topic_covers(cli::Args& args) {
-  return cli::run_command(args, kCoversUsage, [&]() -> int {
-    const unsigned max_depth = parse_max_depth(args);
-    const auto words = args.positionals();
-    if (words.size() != 2) throw cli::UsageError{"covers needs ACL_FILTER and SUB_FILTER"};
-    for (const auto& filter : words) {
-      if (!wave_topic_is_valid_filter_ex(filter.c_str(), max_depth)) {
-        print_invalid("topic filter", filter);
-        return cli::kInvalid;
-      }
+struct CoversOptions {
+  unsigned max_depth = WAVE_TOPIC_DEFAULT_MAX_DEPTH;
+  std::string acl_filter;
+  std::string sub_filter;
+};
+
+Exit topic_covers(const CoversOptions& options) {
+  for (const std::string* filter : {&options.acl_filter, &options.sub_filter}) {
+    if (!is_valid_filter(*filter, options.max_depth)) {
+      print_invalid("topic filter", *filter);
+      return Exit::kUsage;
     }
-    const int result = wave_filter_covers_ex(words[0].c_str(), words[1].c_str(), max_depth);
-    if (result < 0) {
-      cli::print_error("topic covers", WAVE_ERR_INVALID_ARGUMENT);
-      return cli::kInvalid;
-    }
-    std::puts(result == 1 ? "covered" : "notcovered");
-    return result == 1 ? cli::kOk : cli::kNo;
-  });
+  }
+  const int result = filter_covers(options.acl_filter, options.sub_filter, options.max_depth);
+  if (result < 0) return cli::report("topic covers", WAVE_ERR_INVALID_ARGUMENT);
+  std::puts(result == 1 ? "covered" : "notcovered");
+  return result == 1 ? Exit::kOk : Exit::kNo;
 }
 
-int topic_sender(cli::Args& args) {
-  return cli::run_command(args, kSenderUsage, [&]() -> int {
-    const auto words = args.positionals();
-    if (words.size() != 1) throw cli::UsageError{"sender needs TOPIC"};
-    wave_conversation_kind kind{};
-    char sender[WAVE_TOPIC_USER_ID_SIZE];
-    char peer[WAVE_TOPIC_GROUP_ID_SIZE];
-    const wave_status status = wave_topic_identify_sender(words[0].c_str(), &kind, sender, peer);
-    if (status != WAVE_OK) {
-      cli::print_error("topic sender", status);
-      return cli::kInvalid;
-    }
-    const bool is_private = kind == WAVE_CONVERSATION_PRIVATE;
-    std::printf("{\"kind\":%s,\"sender\":%s,%s:%s}\n",
-                cli::json_quote(is_private ? "private" : "group").c_str(),
-                cli::json_quote(sender).c_str(),
-                cli::json_quote(is_private ? "recipient" : "group").c_str(),
-                cli::json_quote(peer).c_str());
-    return cli::kOk;
-  });
+Exit topic_sender(const std::string& topic) {
+  wave_conversation_kind kind{};
+  char sender[WAVE_UUID_STRING_SIZE];  // a sender is an internal ID, a UUID
+  char peer[WAVE_TOPIC_GROUP_ID_SIZE];
+  const wave_status status = wave_topic_identify_sender(topic.c_str(), &kind, sender, peer);
+  if (status != WAVE_OK) return cli::report("topic sender", status);
+  const bool is_private = kind == WAVE_CONVERSATION_PRIVATE;
+  cli::JsonOut json;
+  json->StartObject();
+  json->Key("kind");
+  json->String(is_private ? "private" : "group");
+  json->Key("sender");
+  json->String(sender);
+  json->Key(is_private ? "recipient" : "group");
+  json->String(peer);
+  json->EndObject();
+  json.print();
+  return Exit::kOk;
 }
 
-// ---- wave acl ------------------------------------------------------------------------
+// ---- wave acl ----------------------------------------------------------------------------
 
-std::string json_patterns(const wave_acl_patterns* patterns) {
-  auto list = [&](size_t count, const char* (*at)(const wave_acl_patterns*, size_t)) {
-    std::string json = "[";
-    for (size_t i = 0; i < count; ++i) {
-      if (i > 0) json += ",";
-      json += cli::json_quote(at(patterns, i));
-    }
-    return json + "]";
+Exit print_patterns(const char* what, wave_status status, wave_acl_patterns* raw) {
+  if (status != WAVE_OK) return cli::report(what, status);
+  const cli::Owned<wave_acl_patterns> patterns(raw);
+  cli::JsonOut json;
+  auto list = [&](const char* key, size_t count, const char* (*at)(const wave_acl_patterns*, size_t)) {
+    json->Key(key);
+    json->StartArray();
+    for (size_t i = 0; i < count; ++i) json->String(at(patterns.get(), i));
+    json->EndArray();
   };
-  return "{\"publish\":" + list(wave_acl_patterns_publish_count(patterns), wave_acl_patterns_publish) +
-         ",\"subscribe\":" +
-         list(wave_acl_patterns_subscribe_count(patterns), wave_acl_patterns_subscribe) + "}";
+  json->StartObject();
+  list("publish", wave_acl_patterns_publish_count(patterns.get()), wave_acl_patterns_publish);
+  list("subscribe", wave_acl_patterns_subscribe_count(patterns.get()), wave_acl_patterns_subscribe);
+  json->EndObject();
+  json.print();
+  return Exit::kOk;
 }
 
-int print_patterns(wave_status status, wave_acl_patterns* patterns, const char* what) {
-  if (status != WAVE_OK) {
-    cli::print_error(what, status);
-    return cli::kInvalid;
-  }
-  std::puts(json_patterns(patterns).c_str());
-  wave_acl_patterns_free(patterns);
-  return cli::kOk;
+Exit acl_private(const std::string& internal_id) {
+  wave_acl_patterns* patterns = nullptr;
+  const wave_status status = wave_acl_private_patterns(internal_id.c_str(), &patterns);
+  return print_patterns("acl private", status, patterns);
+}
+
+Exit acl_group(const std::string& group_id, const std::string& internal_id) {
+  wave_acl_patterns* patterns = nullptr;
+  const wave_status status = wave_acl_group_patterns(group_id.c_str(), internal_id.c_str(), &patterns);
+  return print_patterns("acl group", status, patterns);
+}
+
+CLI::Option* add_max_depth_option(CLI::App& command, unsigned& max_depth, const char* what) {
+  return command
+      .add_option("--max-depth", max_depth,
+                  std::string("at most N levels per ") + what + " (default " +
+                      std::to_string(WAVE_TOPIC_DEFAULT_MAX_DEPTH) + "; 0 = no limit)")
+      ->type_name("N")
+      ->transform(cli::kDecimal)
+      ->check(CLI::Range(0, WAVE_TOPIC_MAX_LENGTH));
+}
+
+void add_topic_group(cli::Commands& commands) {
+  CLI::App* topic = commands.add_group(commands.root(), "topic", "MQTT topic and filter rules");
+
+  auto match_options = std::make_shared<MatchOptions>();
+  CLI::App* match = commands.add_command(*topic, "match", "does a topic filter match a topic name?");
+  add_max_depth_option(*match, match_options->max_depth, "filter and topic");
+  CLI::Option* batch = match->add_flag("--batch", match_options->batch, "read FILTER<TAB>TOPIC lines on stdin");
+  match_options->filter_option = match->add_option("FILTER", match_options->filter, "an MQTT topic filter");
+  match_options->topic_option = match->add_option("TOPIC", match_options->topic, "an MQTT topic name");
+  batch->excludes(match_options->filter_option)->excludes(match_options->topic_option);
+  for (CLI::Option* operand : {match_options->filter_option, match_options->topic_option}) operand->type_name("");
+  match->footer(
+      "Matching follows MQTT 3.1.1/5.0 section 4.7: '+' is one level (empty levels count), '#' the\n"
+      "rest including the parent level, wildcards in the first level never match topics starting\n"
+      "with '$', $share/<group>/<filter> matches as <filter>.  Prints match or nomatch; exit 0\n"
+      "match, 1 no match, 2 invalid filter or topic.  Put '--' before operands that start with '-'.\n"
+      "\n"
+      "--batch: each stdin line is FILTER, a TAB, then TOPIC (the first TAB separates them; the\n"
+      "line ends at \\n and everything before it, a \\r included, belongs to the topic).  Prints\n"
+      "one of match, nomatch, invalid per line, in order.  Exit 0 once all input is answered.");
+  commands.on_run(match, [match_options] { return topic_match(*match_options); });
+
+  auto covers_options = std::make_shared<CoversOptions>();
+  CLI::App* covers =
+      commands.add_command(*topic, "covers", "may a subscription to SUB_FILTER be granted under ACL_FILTER?");
+  add_max_depth_option(*covers, covers_options->max_depth, "filter");
+  covers->add_option("ACL_FILTER", covers_options->acl_filter, "the filter an ACL grants")->required()->type_name("");
+  covers->add_option("SUB_FILTER", covers_options->sub_filter, "the filter subscribed to")->required()->type_name("");
+  covers->footer(
+      "Strict coverage: yes when every topic SUB_FILTER matches is matched by ACL_FILTER: 'a/#'\n"
+      "covers 'a/+/b' and 'a'; 'a/+' does not cover 'a/#'; '#' does not cover '$SYS/#'.\n"
+      "$share/<group>/<f> is judged by <f>.  Prints covered or notcovered; exit 0 covered,\n"
+      "1 not covered, 2 invalid filter.");
+  commands.on_run(covers, [covers_options] { return topic_covers(*covers_options); });
+
+  auto sender_topic = std::make_shared<std::string>();
+  CLI::App* sender = commands.add_command(*topic, "sender", "who sent a message, from its topic (Wave's scheme)");
+  sender->add_option("TOPIC", *sender_topic, "a topic name")->required()->type_name("");
+  sender->footer(
+      "conversations/private/<sender>/<recipient>  -> {\"kind\":\"private\",\"sender\":...,\"recipient\":...}\n"
+      "conversations/group/<group>/<sender>        -> {\"kind\":\"group\",\"sender\":...,\"group\":...}\n"
+      "Exit 0 with the JSON on stdout, 2 for a topic outside the scheme.");
+  commands.on_run(sender, [sender_topic] { return topic_sender(*sender_topic); });
+}
+
+void add_acl_group(cli::Commands& commands) {
+  CLI::App* acl = commands.add_group(commands.root(), "acl", "the VerneMQ ACL patterns Wave grants");
+  acl->footer(
+      "Prints {\"publish\": [...], \"subscribe\": [...]}.  ID is an internal Wave ID (a canonical\n"
+      "lowercase UUID); GID is a canonical lowercase UUID or 1 to 64 characters of [A-Za-z0-9_-].\n"
+      "Exit 2 for an invalid ID.");
+
+  auto private_id = std::make_shared<std::string>();
+  CLI::App* private_command = commands.add_command(*acl, "private", "the patterns of private conversations");
+  private_command->add_option("ID", *private_id, "an internal Wave ID")->required()->type_name("");
+  private_command->footer(acl->get_footer());
+  commands.on_run(private_command, [private_id] { return acl_private(*private_id); });
+
+  auto group_ids = std::make_shared<std::pair<std::string, std::string>>();
+  CLI::App* group_command = commands.add_command(*acl, "group", "the patterns of a member of a group");
+  group_command->add_option("GID", group_ids->first, "a group ID")->required()->type_name("");
+  group_command->add_option("ID", group_ids->second, "the member's internal Wave ID")->required()->type_name("");
+  group_command->footer(acl->get_footer());
+  commands.on_run(group_command, [group_ids] { return acl_group(group_ids->first, group_ids->second); });
 }
 
 }  // namespace
 
-int cmd_topic(int argc, char** argv) {
-  if (argc < 3) {
-    std::fputs(kTopicUsage, stderr);
-    return cli::kInvalid;
-  }
-  const std::string_view command = argv[2];
-  cli::Args args(argc, argv, 3);
-  if (command == "match") return topic_match(args);
-  if (command == "covers") return topic_covers(args);
-  if (command == "sender") return topic_sender(args);
-  if (command == "--help" || command == "-h" || command == "help") {
-    std::fputs(kTopicUsage, stdout);
-    return cli::kOk;
-  }
-  std::fprintf(stderr, "wave: unknown topic command %s\n%s", cli::json_quote(command).c_str(),
-               kTopicUsage);
-  return cli::kInvalid;
-}
-
-int cmd_acl(int argc, char** argv) {
-  if (argc < 3) {
-    std::fputs(kAclUsage, stderr);
-    return cli::kInvalid;
-  }
-  const std::string_view command = argv[2];
-  cli::Args args(argc, argv, 3);
-  if (command == "private") {
-    return cli::run_command(args, kAclUsage, [&]() -> int {
-      const auto words = args.positionals();
-      if (words.size() != 1) throw cli::UsageError{"acl private needs ID"};
-      wave_acl_patterns* patterns = nullptr;
-      const wave_status status = wave_acl_private_patterns(words[0].c_str(), &patterns);
-      return print_patterns(status, patterns, "acl private");
-    });
-  }
-  if (command == "group") {
-    return cli::run_command(args, kAclUsage, [&]() -> int {
-      const auto words = args.positionals();
-      if (words.size() != 2) throw cli::UsageError{"acl group needs GID and ID"};
-      wave_acl_patterns* patterns = nullptr;
-      const wave_status status = wave_acl_group_patterns(words[0].c_str(), words[1].c_str(), &patterns);
-      return print_patterns(status, patterns, "acl group");
-    });
-  }
-  if (command == "--help" || command == "-h" || command == "help") {
-    std::fputs(kAclUsage, stdout);
-    return cli::kOk;
-  }
-  std::fprintf(stderr, "wave: unknown acl command %s\n%s", cli::json_quote(command).c_str(),
-               kAclUsage);
-  return cli::kInvalid;
+void add_topic_commands(cli::Commands& commands) {
+  add_topic_group(commands);
+  add_acl_group(commands);
 }

@@ -1,65 +1,98 @@
-// wave: the command-line face of libwave.  Every command is a thin shell over the C API.
+// wave: the command-line face of libwave.  CLI11 reads the command line; every command is a
+// thin shell over the public C API.
 #include <cstdio>
-#include <cstring>
-#include <string_view>
+#include <exception>
+#include <new>
+#include <string>
 
 #include "cli_util.hpp"
 
 namespace {
 
-struct Command {
-  const char* name;
-  int (*run)(int argc, char** argv);
-  const char* summary;
-};
+constexpr const char* kRootFooter =
+    "Run 'wave COMMAND --help' for a command's options and operands.\n"
+    "Secrets (passwords, tokens) are read from stdin to EOF, with one trailing newline removed;\n"
+    "never from the command line.  Errors go to stderr.\n\n";
 
-constexpr Command kCommands[] = {
-    {"bcrypt", cmd_bcrypt, "hash | verify HASH   bcrypt passwords read from stdin"},
-    {"uuid", cmd_uuid, "print a new random UUIDv4"},
-    {"config", cmd_config, "check [FILE]          validate a Wave config file"},
-    {"token", cmd_token, "check                 check a token (stdin) against the config's format"},
-    {"topic", cmd_topic, "match | covers | sender   MQTT topic and filter rules"},
-    {"acl", cmd_acl, "private ID | group GID ID   Wave's ACL patterns"},
-    {"login", cmd_login, "log in with a token (stdin) and print MQTT credentials"},
-    {"resolve", cmd_resolve, "APPUSERID...          internal IDs of known app users"},
-    {"group", cmd_group, "create | add | remove | leave | delete | list | members"},
-    {"revoke", cmd_revoke, "end the session of a token (stdin)"},
-};
+// The command the words on the command line selected (the root when none was).
+CLI::App& selected_command(CLI::App& root) {
+  CLI::App* command = &root;
+  for (auto chosen = command->get_subcommands(); !chosen.empty(); chosen = command->get_subcommands())
+    command = chosen.front();
+  return *command;
+}
 
-void print_usage(std::FILE* out) {
-  std::fprintf(out, "usage: wave COMMAND [ARGS...]   (wave COMMAND --help for details)\n\n");
-  for (const auto& command : kCommands) std::fprintf(out, "  %-8s %s\n", command.name, command.summary);
-  std::fprintf(out, "\nwave %s\n", wave_version_string());
+// The help of `command` under its full name ("usage: wave topic ...").
+std::string help_of(const CLI::App& command) {
+  const CLI::App* parent = command.get_parent();
+  return parent == nullptr ? command.help() : command.help(cli::command_path(*parent));
+}
+
+int usage_error(const CLI::App& command, const std::string& message) {
+  std::fprintf(stderr, "wave: %s\n", message.c_str());
+  if (!command.get_subcommands({}).empty()) {
+    // A command group without its command: list the commands.
+    std::fputs(help_of(command).c_str(), stderr);
+  } else {
+    std::fprintf(stderr, "%sRun '%s --help' for details.\n", cli::usage_line(command).c_str(),
+                 cli::command_path(command).c_str());
+  }
+  return static_cast<int>(cli::Exit::kUsage);
+}
+
+int run(const cli::Action& action, const CLI::App& command) {
+  // Before any thread exists, as libcurl asks.
+  if (const wave_status status = wave_global_init(); status != WAVE_OK)
+    return static_cast<int>(cli::report("initialisation", status));
+  int code = 0;
+  try {
+    code = static_cast<int>(action());
+  } catch (const cli::UsageError& error) {
+    code = usage_error(command, error.what());
+  } catch (const std::bad_alloc&) {
+    std::fputs("wave: out of memory\n", stderr);
+    code = static_cast<int>(cli::Exit::kInternal);
+  } catch (const std::exception& error) {
+    std::fprintf(stderr, "wave: internal error: %s\n", error.what());
+    code = static_cast<int>(cli::Exit::kInternal);
+  }
+  wave_global_cleanup();
+  if (std::fflush(stdout) != 0 || std::ferror(stdout)) {
+    std::fputs("wave: error writing to stdout\n", stderr);
+    if (code == 0) code = static_cast<int>(cli::Exit::kFault);
+  }
+  return code;
 }
 
 }  // namespace
 
 int main(int argc, char** argv) {
-  if (argc < 2) {
-    print_usage(stderr);
-    return cli::kInvalid;
+  CLI::App root("Trustworthy identities and topic permissions for MQTT messaging.", "wave");
+  root.formatter(cli::make_formatter());  // before any command: they inherit it
+  root.require_subcommand(1);
+  root.set_version_flag("--version", std::string("wave ") + wave_version_string(), "print the version");
+
+  cli::Commands commands(root);
+  add_bcrypt_commands(commands);
+  add_local_commands(commands);
+  add_topic_commands(commands);
+  add_service_commands(commands);
+  root.footer(std::string(kRootFooter) + cli::kExitCodesHelp);  // after the commands: not inherited
+
+  try {
+    root.parse(argc, argv);
+  } catch (const CLI::CallForHelp&) {
+    std::fputs(root.help().c_str(), stdout);  // CLI11 descends to the selected command
+    return static_cast<int>(cli::Exit::kOk);
+  } catch (const CLI::CallForVersion& version) {
+    std::printf("%s\n", version.what());
+    return static_cast<int>(cli::Exit::kOk);
+  } catch (const CLI::ParseError& error) {
+    return usage_error(selected_command(root), error.what());
   }
-  const std::string_view word = argv[1];
-  if (word == "--help" || word == "-h" || word == "help") {
-    print_usage(stdout);
-    return cli::kOk;
-  }
-  if (word == "--version") {
-    std::printf("wave %s\n", wave_version_string());
-    return cli::kOk;
-  }
-  for (const auto& command : kCommands) {
-    if (word != command.name) continue;
-    // Before any thread exists, as libcurl asks; also quiets mongo-c-driver's chatter.
-    if (const wave_status status = wave_global_init(); status != WAVE_OK) {
-      cli::print_error("initialisation", status);
-      return cli::kInvalid;
-    }
-    const int code = command.run(argc, argv);
-    wave_global_cleanup();
-    return code;
-  }
-  std::fprintf(stderr, "wave: unknown command '%s'\n\n", argv[1]);
-  print_usage(stderr);
-  return cli::kInvalid;
+
+  const CLI::App& command = selected_command(root);
+  const cli::Action* action = commands.action_of(&command);
+  if (action == nullptr) return usage_error(command, "a command is needed");
+  return run(*action, command);
 }
