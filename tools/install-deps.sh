@@ -5,11 +5,11 @@ set -euo pipefail
 packages=(
   build-essential cmake ninja-build pkg-config git ca-certificates
   libssl-dev libcurl4-openssl-dev libhiredis-dev libmongoc-dev libbson-dev libre2-dev rapidjson-dev
-  doctest-dev libbenchmark-dev libmosquitto-dev libcrypt-dev libboost-dev libcli11-dev
+  doctest-dev libbenchmark-dev libmosquitto-dev mosquitto-dev libcrypt-dev libboost-dev libcli11-dev
   clang libclang-rt-14-dev llvm
   redis-server mosquitto mosquitto-clients
-  python3 python3-pytest python3-bcrypt
-  wrk
+  python3 python3-pytest python3-bcrypt python3-venv python3-pip python3-paho-mqtt
+  wrk nginx-light
 )
 sudo_cmd=()
 [ "$(id -u)" -eq 0 ] || sudo_cmd=(sudo)
