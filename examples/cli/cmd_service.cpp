@@ -60,6 +60,7 @@ struct Free {
   void operator()(wave_credentials* p) const { wave_credentials_free(p); }
   void operator()(wave_resolution* p) const { wave_resolution_free(p); }
   void operator()(wave_group* p) const { wave_group_free(p); }
+  void operator()(wave_group_creation* p) const { wave_group_creation_free(p); }
   void operator()(wave_group_list* p) const { wave_group_list_free(p); }
 };
 template <class T>
@@ -191,10 +192,10 @@ int group_create(const GroupArgs& args) {
   if (const int code = session.open(args.config_path)) return code;
   std::vector<const char*> pointers;
   for (const auto& member : members) pointers.push_back(member.c_str());
-  wave_group* raw = nullptr;
+  wave_group_creation* raw = nullptr;
   const wave_status status = wave_service_group_create(session.get(), session.token_data(), session.token_size(),
                                                        rest[1].c_str(), pointers.data(), pointers.size(), &raw);
-  return print_result("group create", status, raw, wave_group_to_json);
+  return print_result("group create", status, raw, wave_group_creation_to_json);
 }
 
 int group_change(const GroupArgs& args, bool add) {

@@ -67,7 +67,8 @@ constexpr const char* kAclUsage =
 unsigned parse_max_depth(cli::Args& args) {
   const auto value = args.option("--max-depth");
   if (!value) return WAVE_TOPIC_DEFAULT_MAX_DEPTH;
-  return static_cast<unsigned>(cli::parse_int(*value, 0, WAVE_TOPIC_MAX_LENGTH, "--max-depth"));
+  const auto depth = static_cast<unsigned>(cli::parse_int(*value, 0, WAVE_TOPIC_MAX_LENGTH, "--max-depth"));
+  return depth == 0 ? WAVE_TOPIC_UNLIMITED_DEPTH : depth;  // the CLI's 0 means no limit
 }
 
 void print_invalid(const char* what, const std::string& text) {
@@ -118,7 +119,7 @@ class FilterCache {
     if (text.find('\0') != std::string_view::npos) return nullptr;
     const std::string copy(text);
     wave_filter* filter = nullptr;
-    const wave_status status = wave_filter_compile_ex(copy.c_str(), max_depth_, &filter);
+    const wave_status status = wave_filter_compile(copy.c_str(), max_depth_, &filter);
     if (status == WAVE_ERR_NO_MEMORY) throw std::bad_alloc();
     return FilterPtr(filter);
   }
@@ -192,15 +193,15 @@ int topic_match(cli::Args& args) {
       return match_batch(max_depth);
     }
     if (words.size() != 2) throw cli::UsageError{"match needs FILTER and TOPIC"};
-    if (!wave_topic_is_valid_filter_ex(words[0].c_str(), max_depth)) {
+    if (!wave_topic_is_valid_filter(words[0].c_str(), max_depth)) {
       print_invalid("topic filter", words[0]);
       return cli::kInvalid;
     }
-    if (!wave_topic_is_valid_name_ex(words[1].c_str(), max_depth)) {
+    if (!wave_topic_is_valid_name(words[1].c_str(), max_depth)) {
       print_invalid("topic name", words[1]);
       return cli::kInvalid;
     }
-    const int result = wave_topic_matches_ex(words[0].c_str(), words[1].c_str(), max_depth);
+    const int result = wave_topic_matches(words[0].c_str(), words[1].c_str(), max_depth);
     if (result < 0) {
       cli::print_error("topic match", WAVE_ERR_INVALID_ARGUMENT);
       return cli::kInvalid;
@@ -218,12 +219,12 @@ int topic_covers(cli::Args& args) {
     const auto words = args.positionals();
     if (words.size() != 2) throw cli::UsageError{"covers needs ACL_FILTER and SUB_FILTER"};
     for (const auto& filter : words) {
-      if (!wave_topic_is_valid_filter_ex(filter.c_str(), max_depth)) {
+      if (!wave_topic_is_valid_filter(filter.c_str(), max_depth)) {
         print_invalid("topic filter", filter);
         return cli::kInvalid;
       }
     }
-    const int result = wave_filter_covers_ex(words[0].c_str(), words[1].c_str(), max_depth);
+    const int result = wave_filter_covers(words[0].c_str(), words[1].c_str(), max_depth);
     if (result < 0) {
       cli::print_error("topic covers", WAVE_ERR_INVALID_ARGUMENT);
       return cli::kInvalid;
@@ -238,7 +239,7 @@ int topic_sender(cli::Args& args) {
     const auto words = args.positionals();
     if (words.size() != 1) throw cli::UsageError{"sender needs TOPIC"};
     wave_conversation_kind kind{};
-    char sender[WAVE_TOPIC_USER_ID_SIZE];
+    char sender[WAVE_UUID_STRING_SIZE];
     char peer[WAVE_TOPIC_GROUP_ID_SIZE];
     const wave_status status = wave_topic_identify_sender(words[0].c_str(), &kind, sender, peer);
     if (status != WAVE_OK) {

@@ -26,6 +26,11 @@ constexpr Command kCommands[] = {
     {"revoke", cmd_revoke, "end the session of a token (stdin)"},
 };
 
+// Wave's warnings and errors (mongo-c-driver's included) go to stderr; the rest is chatter.
+void log_to_stderr(wave_log_level level, const char* message, void* /*userdata*/) {
+  if (level >= WAVE_LOG_WARNING) std::fprintf(stderr, "wave: %s\n", message);
+}
+
 void print_usage(std::FILE* out) {
   std::fprintf(out, "usage: wave COMMAND [ARGS...]   (wave COMMAND --help for details)\n\n");
   for (const auto& command : kCommands) std::fprintf(out, "  %-8s %s\n", command.name, command.summary);
@@ -50,7 +55,8 @@ int main(int argc, char** argv) {
   }
   for (const auto& command : kCommands) {
     if (word != command.name) continue;
-    // Before any thread exists, as libcurl asks; also quiets mongo-c-driver's chatter.
+    // Before any thread exists, as libcurl asks.
+    wave_set_log_handler(log_to_stderr, nullptr);
     if (const wave_status status = wave_global_init(); status != WAVE_OK) {
       cli::print_error("initialisation", status);
       return cli::kInvalid;
