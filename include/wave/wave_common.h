@@ -129,9 +129,10 @@ typedef void (*wave_log_callback)(wave_log_level level, const char *message, voi
  * any "user:password@" in them is replaced by "***@").
  *
  * mongo-c-driver has one process-wide log handler: setting a callback takes it over
- * (mongoc_log_set_handler), and setting NULL gives it back to mongoc's default handler,
- * which prints to stdout/stderr.  Without a Wave callback Wave never touches that handler,
- * so a host that installs its own mongoc handler and never calls this keeps it.
+ * (mongoc_log_set_handler), and setting NULL afterwards gives it back to mongoc's default
+ * handler, which prints to stdout/stderr.  Without a Wave callback Wave never touches that
+ * handler: a host that installs its own mongoc handler keeps it (a NULL while no callback
+ * is set changes nothing), unless it also sets a Wave callback.
  *
  * Threads: the callback is called synchronously from whichever thread produced the
  * message: the thread making a Wave call, or a mongo-c-driver background monitoring

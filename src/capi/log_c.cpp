@@ -64,7 +64,8 @@ void route_mongoc_log(mongoc_log_level_t level, const char* domain, const char* 
   }
 }
 
-std::mutex handler_mutex;  // orders concurrent wave_set_log_handler() calls
+std::mutex handler_mutex;        // orders concurrent wave_set_log_handler() calls
+bool routing_mongoc = false;     // mongoc's handler is Wave's: only then does NULL reset it
 
 }  // namespace
 
@@ -75,10 +76,12 @@ WAVE_API void wave_set_log_handler(wave_log_callback callback, void* userdata) {
   if (callback != nullptr) {
     wave::log::set_sink(callback, userdata);
     mongoc_log_set_handler(route_mongoc_log, nullptr);
+    routing_mongoc = true;
   } else {
-    // mongoc's default handler, as if Wave had never touched it (mongoc documents passing
-    // its default handler to mongoc_log_set_handler to restore it).
-    mongoc_log_set_handler(mongoc_log_default_handler, nullptr);
+    // Give mongoc its default handler back, as if Wave had never touched it, but only if
+    // Wave took it: a host's own handler is never replaced by a NULL here.
+    if (routing_mongoc) mongoc_log_set_handler(mongoc_log_default_handler, nullptr);
+    routing_mongoc = false;
     wave::log::set_sink(nullptr, nullptr);
   }
 }

@@ -76,8 +76,11 @@ TEST_CASE("without a handler Wave keeps the host's mongoc handler and logs nothi
   wave_service* service = unreachable_service();
   CHECK(login_fault(service) == WAVE_ERR_UNAVAILABLE);
   mongoc_log(MONGOC_LOG_LEVEL_WARNING, "host", "still mine");
-  REQUIRE(host_messages.size() == 1);
+  wave_set_log_handler(nullptr, nullptr);  // no Wave callback was set: changes nothing
+  mongoc_log(MONGOC_LOG_LEVEL_WARNING, "host", "mine after NULL");
+  REQUIRE(host_messages.size() == 2);
   CHECK(host_messages[0] == "still mine");
+  CHECK(host_messages[1] == "mine after NULL");
   wave_service_free(service);
   wave_global_cleanup();
   mongoc_log_set_handler(mongoc_log_default_handler, nullptr);
