@@ -69,6 +69,17 @@ def test_version_check_needs_the_same_major_and_minor_while_0x():
     assert wavemq.version().startswith(f"{major}.{minor}.")
 
 
+def test_version_check_refuses_another_minor_while_0x(monkeypatch):
+    major, minor, patch = _lib.library_version()
+    assert major == 0  # this test describes the 0.x rule
+    monkeypatch.setattr(_lib, "__version__", f"{major}.{minor}.{patch + 7}")
+    _lib._check_version()  # another patch release: compatible
+    for other in (f"{major}.{minor + 1}.0", f"{major + 1}.{minor}.0"):
+        monkeypatch.setattr(_lib, "__version__", other)
+        with pytest.raises(ImportError, match="not ABI-compatible"):
+            _lib._check_version()
+
+
 def _public_callables():
     for name in wavemq.__all__:
         item = getattr(wavemq, name)
