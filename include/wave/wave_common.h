@@ -137,7 +137,8 @@ typedef void (*wave_log_callback)(wave_log_level level, const char *message, voi
  * Threads: the callback is called synchronously from whichever thread produced the
  * message: the thread making a Wave call, or a mongo-c-driver background monitoring
  * thread; it may run on several threads at once and must be thread-safe.  It must not call
- * wave_set_log_handler().  When this function returns, the previous callback is no longer
+ * wave_set_log_handler(); other Wave calls are allowed, but what they would log while the
+ * callback runs on that thread is dropped (no recursion).  When this function returns, the previous callback is no longer
  * running and will not be called again, so its userdata may be freed.  Thread-safe.
  */
 WAVE_API void wave_set_log_handler(wave_log_callback callback, void *userdata);

@@ -14,6 +14,10 @@ std::shared_mutex sink_mutex;
 wave_log_callback sink_callback = nullptr;
 void* sink_userdata = nullptr;
 std::atomic<bool> sink_installed{false};
+// Set while this thread runs the sink: a message the sink itself causes (by calling Wave) is
+// dropped, so a sink never recurses, nor takes the shared lock twice (which could deadlock
+// against a waiting set_sink()).
+thread_local bool inside_sink = false;
 
 }  // namespace
 
@@ -27,12 +31,16 @@ void set_sink(wave_log_callback callback, void* userdata) noexcept {
 bool enabled() noexcept { return sink_installed.load(std::memory_order_acquire); }
 
 void write(wave_log_level level, std::string_view message) noexcept {
-  if (!enabled()) return;
+  if (!enabled() || inside_sink) return;
   try {
     const std::string text(message);  // the callback wants a NUL-terminated string
     std::shared_lock lock(sink_mutex);
-    if (sink_callback != nullptr) sink_callback(level, text.c_str(), sink_userdata);
+    if (sink_callback == nullptr) return;
+    inside_sink = true;
+    sink_callback(level, text.c_str(), sink_userdata);
+    inside_sink = false;
   } catch (...) {
+    inside_sink = false;
     // Out of memory while logging: the message is lost, the caller carries on.
   }
 }

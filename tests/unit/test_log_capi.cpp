@@ -65,6 +65,18 @@ wave_status login_fault(wave_service* service) {
   return status;
 }
 
+struct Reentrant {
+  wave_service* service = nullptr;
+  int calls = 0;
+};
+
+// A callback that calls Wave: the fault that call logs must not come back into it.
+void call_wave_from_the_callback(wave_log_level, const char*, void* userdata) {
+  auto* reentrant = static_cast<Reentrant*>(userdata);
+  ++reentrant->calls;
+  login_fault(reentrant->service);
+}
+
 }  // namespace
 
 TEST_SUITE("log C API") {
@@ -125,6 +137,16 @@ TEST_CASE("mongo-c-driver's messages are routed while a handler is set, credenti
   const std::size_t before = captured.messages.size();
   mongoc_log(MONGOC_LOG_LEVEL_DEBUG, "client", "after");
   CHECK(captured.messages.size() == before);
+}
+
+TEST_CASE("a callback may call Wave: what that logs is dropped, nothing recurses") {
+  Reentrant reentrant;
+  reentrant.service = unreachable_service();
+  wave_set_log_handler(call_wave_from_the_callback, &reentrant);
+  CHECK(login_fault(reentrant.service) == WAVE_ERR_UNAVAILABLE);
+  wave_set_log_handler(nullptr, nullptr);
+  CHECK(reentrant.calls == 1);
+  wave_service_free(reentrant.service);
 }
 
 }  // TEST_SUITE
