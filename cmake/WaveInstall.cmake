@@ -1,5 +1,6 @@
 # Install rules: the library, public + generated headers, a find_package(wave) config
-# (waveConfig.cmake, SameMajorVersion) and wave.pc.  The build tree is exported too.
+# (waveConfig.cmake: SameMinorVersion while 0.x, like the SOVERSION; SameMajorVersion from
+# 1.0) and wave.pc.  The build tree is exported too.
 set(WAVE_INSTALL_CMAKEDIR "${CMAKE_INSTALL_LIBDIR}/cmake/wave")
 
 install(TARGETS wave EXPORT waveTargets
@@ -14,8 +15,13 @@ export(EXPORT waveTargets NAMESPACE wave:: FILE "${PROJECT_BINARY_DIR}/waveTarge
 
 configure_package_config_file(cmake/waveConfig.cmake.in "${PROJECT_BINARY_DIR}/waveConfig.cmake"
   INSTALL_DESTINATION ${WAVE_INSTALL_CMAKEDIR})
+if(PROJECT_VERSION_MAJOR EQUAL 0)
+  set(WAVE_PACKAGE_COMPATIBILITY SameMinorVersion)
+else()
+  set(WAVE_PACKAGE_COMPATIBILITY SameMajorVersion)
+endif()
 write_basic_package_version_file("${PROJECT_BINARY_DIR}/waveConfigVersion.cmake"
-  VERSION ${PROJECT_VERSION} COMPATIBILITY SameMajorVersion)
+  VERSION ${PROJECT_VERSION} COMPATIBILITY ${WAVE_PACKAGE_COMPATIBILITY})
 install(FILES "${PROJECT_BINARY_DIR}/waveConfig.cmake" "${PROJECT_BINARY_DIR}/waveConfigVersion.cmake"
         DESTINATION ${WAVE_INSTALL_CMAKEDIR} COMPONENT development)
 

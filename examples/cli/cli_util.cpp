@@ -25,7 +25,8 @@ Exit exit_for(wave_status status) {
     case WAVE_ERR_BACKEND:
     case WAVE_ERR_IO: return Exit::kFault;
     case WAVE_ERR_NO_MEMORY:
-    case WAVE_ERR_INTERNAL: return Exit::kInternal;
+    case WAVE_ERR_INTERNAL:
+    case WAVE_ERR_WOULD_BLOCK: return Exit::kInternal;  // the CLI never asks for cache-only answers
   }
   return Exit::kInternal;  // a status this CLI does not know yet
 }

@@ -94,6 +94,7 @@ struct Free {
   void operator()(wave_credentials* p) const noexcept { wave_credentials_free(p); }
   void operator()(wave_resolution* p) const noexcept { wave_resolution_free(p); }
   void operator()(wave_group* p) const noexcept { wave_group_free(p); }
+  void operator()(wave_group_creation* p) const noexcept { wave_group_creation_free(p); }
   void operator()(wave_group_list* p) const noexcept { wave_group_list_free(p); }
   void operator()(wave_filter* p) const noexcept { wave_filter_free(p); }
   void operator()(wave_acl_patterns* p) const noexcept { wave_acl_patterns_free(p); }

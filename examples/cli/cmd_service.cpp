@@ -84,10 +84,10 @@ Exit resolve(const Session& s, const std::vector<std::string>& app_user_ids) {
 Exit group_create(const Session& s, const std::string& name, const std::vector<std::string>& members) {
   std::vector<const char*> ids;
   for (const auto& id : members) ids.push_back(id.c_str());
-  wave_group* raw = nullptr;
+  wave_group_creation* raw = nullptr;
   const wave_status status = wave_service_group_create(s.service.get(), s.token->data(), s.token->size(),
                                                        name.c_str(), ids.data(), ids.size(), &raw);
-  return print_result("group create", status, raw, wave_group_to_json);
+  return print_result("group create", status, raw, wave_group_creation_to_json);
 }
 
 // add and remove: one shape, two calls.

@@ -17,29 +17,32 @@ using cli::Exit;
 
 // ---- The C API's topic calls, each in one place ------------------------------------------
 
+// The CLI's --max-depth 0 means no limit; the library's 0 means its default.
+unsigned library_depth(unsigned max_depth) { return max_depth == 0 ? WAVE_TOPIC_UNLIMITED_DEPTH : max_depth; }
+
 bool is_valid_filter(const std::string& filter, unsigned max_depth) {
-  return wave_topic_is_valid_filter_ex(filter.c_str(), max_depth) == 1;
+  return wave_topic_is_valid_filter(filter.c_str(), library_depth(max_depth)) == 1;
 }
 
 bool is_valid_name(const std::string& topic, unsigned max_depth) {
-  return wave_topic_is_valid_name_ex(topic.c_str(), max_depth) == 1;
+  return wave_topic_is_valid_name(topic.c_str(), library_depth(max_depth)) == 1;
 }
 
 // 1 match, 0 no match, -1 invalid.
 int topic_matches(const std::string& filter, const std::string& topic, unsigned max_depth) {
-  return wave_topic_matches_ex(filter.c_str(), topic.c_str(), max_depth);
+  return wave_topic_matches(filter.c_str(), topic.c_str(), library_depth(max_depth));
 }
 
 // 1 covered, 0 not, -1 invalid.
 int filter_covers(const std::string& acl_filter, const std::string& sub_filter, unsigned max_depth) {
-  return wave_filter_covers_ex(acl_filter.c_str(), sub_filter.c_str(), max_depth);
+  return wave_filter_covers(acl_filter.c_str(), sub_filter.c_str(), library_depth(max_depth));
 }
 
 // The compiled filter, or nullptr when `text` is not a valid filter; throws std::bad_alloc
 // when out of memory.
 cli::Owned<wave_filter> compile_filter(const std::string& text, unsigned max_depth) {
   wave_filter* filter = nullptr;
-  const wave_status status = wave_filter_compile_ex(text.c_str(), max_depth, &filter);
+  const wave_status status = wave_filter_compile(text.c_str(), library_depth(max_depth), &filter);
   if (status == WAVE_ERR_NO_MEMORY) throw std::bad_alloc();
   return cli::Owned<wave_filter>(filter);
 }

@@ -40,7 +40,13 @@ int usage_error(const CLI::App& command, const std::string& message) {
   return static_cast<int>(cli::Exit::kUsage);
 }
 
+// Wave's warnings and errors (mongo-c-driver's included) go to stderr; the rest is chatter.
+void log_to_stderr(wave_log_level level, const char* message, void* /*userdata*/) {
+  if (level >= WAVE_LOG_WARNING) std::fprintf(stderr, "wave: %s\n", message);
+}
+
 int run(const cli::Action& action, const CLI::App& command) {
+  wave_set_log_handler(log_to_stderr, nullptr);
   // Before any thread exists, as libcurl asks.
   if (const wave_status status = wave_global_init(); status != WAVE_OK)
     return static_cast<int>(cli::report("initialisation", status));

@@ -10,6 +10,7 @@
 #include <wave/wave_crypto.h>
 #include <wave/wave_config.h>
 #include <wave/wave_topic.h>
+#include <wave/wave_acl.h>
 #include <wave/wave_service.h>
 
 #endif /* WAVE_H */

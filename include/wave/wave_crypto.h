@@ -67,13 +67,14 @@ WAVE_API wave_status wave_bcrypt_verify(const uint8_t *password, size_t password
 
 /* ---- UUIDv4 ------------------------------------------------------------------------ */
 
-#define WAVE_UUID_STRING_SIZE 37 /* 36 chars + NUL */
+/* Buffers hold WAVE_UUID_STRING_SIZE bytes (wave_common.h). */
 
 /* Writes a new random (version 4, RFC 9562) UUID in canonical lowercase form, e.g.
  * "1b4e28ba-2fa1-4d3b-a3f5-ef19b5a7633b", from OpenSSL's CSPRNG.  Thread-safe. */
 WAVE_API wave_status wave_uuid_v4(char out[WAVE_UUID_STRING_SIZE]);
 
-/* 1 when `text` is a canonical lowercase UUID (any version), 0 otherwise (NULL too). */
+/* 1 when `text` is a canonical lowercase UUID (any version), 0 otherwise (NULL too).
+ * Wave's internal user IDs are exactly these. */
 WAVE_API int wave_uuid_is_canonical(const char *text);
 
 /* ---- MQTT password scheme ---------------------------------------------------------- */

@@ -22,8 +22,9 @@
  *
  * Thread-safety: a wave_service may be used from any number of threads at once; it must
  * not be freed while a call on it is running.  Result handles (wave_credentials,
- * wave_resolution, wave_group, wave_group_list) are immutable: any number of threads may
- * read one at once.
+ * wave_resolution, wave_group, wave_group_creation, wave_group_list) are immutable: any
+ * number of threads may read one at once.  Their getters never touch
+ * wave_last_error_message() and return NULL/0 for a NULL handle or an index out of range.
  */
 #ifndef WAVE_SERVICE_H
 #define WAVE_SERVICE_H
@@ -37,6 +38,7 @@ typedef struct wave_service wave_service;
 typedef struct wave_credentials wave_credentials;
 typedef struct wave_resolution wave_resolution;
 typedef struct wave_group wave_group;
+typedef struct wave_group_creation wave_group_creation;
 typedef struct wave_group_list wave_group_list;
 
 /* ---- The service ----------------------------------------------------------------------- */
@@ -164,12 +166,13 @@ WAVE_API wave_status wave_resolution_to_json(const wave_resolution *resolution, 
  * the caller as owner and member, plus the `member_count` app users listed (at most 1000;
  * member_app_user_ids may be NULL when member_count is 0).  Each member gets the group's
  * ACL patterns.  App users who never logged in are not added: they are reported through
- * wave_group_unknown_count()/wave_group_unknown().  On success *out is the new group, the
- * caller's, freed with wave_group_free().
+ * wave_group_creation_unknown_count()/wave_group_creation_unknown().  On success *out is
+ * the outcome (the new group and the unknown app users), the caller's, freed with
+ * wave_group_creation_free().
  */
 WAVE_API wave_status wave_service_group_create(wave_service *service, const uint8_t *token, size_t token_len,
                                                const char *name, const char *const *member_app_user_ids,
-                                               size_t member_count, wave_group **out);
+                                               size_t member_count, wave_group_creation **out);
 
 /*
  * Adds / removes one member (by app user ID): the group's owner only (WAVE_ERR_DENIED
@@ -208,12 +211,22 @@ WAVE_API const char *wave_group_name(const wave_group *group);
 WAVE_API const char *wave_group_owner(const wave_group *group);  /* internal ID */
 WAVE_API size_t wave_group_member_count(const wave_group *group);
 WAVE_API const char *wave_group_member(const wave_group *group, size_t index); /* internal ID */
-/* After wave_service_group_create(): requested app users who were not added (unknown). */
-WAVE_API size_t wave_group_unknown_count(const wave_group *group);
-WAVE_API const char *wave_group_unknown(const wave_group *group, size_t index);
-/* {"groupID", "name", "owner", "members": [...], "unknownAppUserIDs": [...]}; freed with
- * wave_string_free(). */
+/* {"groupID", "name", "owner", "members": [...]}; freed with wave_string_free(). */
 WAVE_API wave_status wave_group_to_json(const wave_group *group, char **out);
+
+/* What wave_service_group_create() returns.  Frees the group with it.  Accepts NULL. */
+WAVE_API void wave_group_creation_free(wave_group_creation *creation);
+/* The new group.  Borrowed: valid until wave_group_creation_free(); do not free it.  NULL
+ * for a NULL creation. */
+WAVE_API const wave_group *wave_group_creation_group(const wave_group_creation *creation);
+/* The requested app users who were not added because they never logged in: a count, and
+ * the app user ID at `index` (borrowed until wave_group_creation_free(); NULL when index >=
+ * count or creation is NULL). */
+WAVE_API size_t wave_group_creation_unknown_count(const wave_group_creation *creation);
+WAVE_API const char *wave_group_creation_unknown(const wave_group_creation *creation, size_t index);
+/* {"groupID", "name", "owner", "members": [...], "unknownAppUserIDs": [...]}: the group's
+ * fields and the unknown app users; freed with wave_string_free(). */
+WAVE_API wave_status wave_group_creation_to_json(const wave_group_creation *creation, char **out);
 
 WAVE_API void wave_group_list_free(wave_group_list *list);
 WAVE_API size_t wave_group_list_count(const wave_group_list *list);

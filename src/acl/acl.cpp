@@ -3,6 +3,7 @@
 #include <unordered_set>
 
 #include "common/error.hpp"
+#include "common/uuid_format.hpp"
 
 namespace wave::acl {
 namespace {
@@ -10,8 +11,6 @@ namespace {
 constexpr std::string_view kPrivatePrefix = "conversations/private/";
 constexpr std::string_view kGroupPrefix = "conversations/group/";
 constexpr std::size_t kMaxGroupIdLength = 64;
-
-bool is_lower_hex(char c) noexcept { return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f'); }
 
 bool is_group_char(char c) noexcept {
   return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '_' ||
@@ -43,14 +42,7 @@ std::size_t checked_depth(int max_depth) {
 
 }  // namespace
 
-bool is_valid_user_id(std::string_view id) noexcept {
-  if (id.size() != 36) return false;
-  for (std::size_t i = 0; i < id.size(); ++i) {
-    const bool dash_position = i == 8 || i == 13 || i == 18 || i == 23;
-    if (dash_position ? id[i] != '-' : !is_lower_hex(id[i])) return false;
-  }
-  return true;
-}
+bool is_valid_user_id(std::string_view id) noexcept { return is_canonical_uuid(id); }
 
 bool is_valid_group_id(std::string_view gid) noexcept {
   if (is_valid_user_id(gid)) return true;

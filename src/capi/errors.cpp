@@ -2,6 +2,7 @@
 #include <string>
 
 #include "capi/guard.hpp"
+#include "common/log.hpp"
 
 namespace wave::capi {
 namespace {
@@ -17,6 +18,25 @@ void set_last_error(const std::string& message) noexcept {
 }
 
 void clear_last_error() noexcept { last_error.clear(); }
+
+void log_fault(wave_status status, const std::string& message) noexcept {
+  wave_log_level level = WAVE_LOG_WARNING;
+  switch (status) {
+    case WAVE_ERR_UNAVAILABLE:
+    case WAVE_ERR_TIMEOUT:
+    case WAVE_ERR_BACKEND:
+    case WAVE_ERR_UPSTREAM: level = WAVE_LOG_WARNING; break;
+    case WAVE_ERR_INTERNAL:
+    case WAVE_ERR_NO_MEMORY: level = WAVE_LOG_ERROR; break;
+    default: return;  // refusals and callers' mistakes are answers, not faults
+  }
+  if (!wave::log::enabled()) return;
+  try {
+    wave::log::write(level, std::string(wave_status_str(status)) + ": " + message);
+  } catch (...) {
+    // Out of memory while logging: nothing more to do.
+  }
+}
 
 char* dup_string(const std::string& text) {
   auto* copy = static_cast<char*>(std::malloc(text.size() + 1));

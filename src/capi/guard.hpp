@@ -1,6 +1,6 @@
 // The one place where C++ exceptions become wave_status values.  Every extern "C" entry
-// point runs its body through wave::capi::guarded() (or guarded_value()), so no exception
-// ever crosses the C boundary.
+// point that returns wave_status runs its body through wave::capi::guarded(), so no
+// exception ever crosses the C boundary.
 #pragma once
 
 #include <cstring>
@@ -14,6 +14,10 @@ namespace wave::capi {
 
 void set_last_error(const std::string& message) noexcept;
 void clear_last_error() noexcept;
+
+// Logs a failure that is a fault (a backend unreachable or failing, a bug), not a refusal
+// or a caller's mistake, so a server sees its backends' trouble in its log.
+void log_fault(wave_status status, const std::string& message) noexcept;
 
 // Records `message` as this thread's last error and returns `status`: for entry points
 // that fail without throwing.
@@ -30,30 +34,26 @@ wave_status guarded(Body&& body) noexcept {
     return std::forward<Body>(body)();
   } catch (const wave::Error& error) {
     set_last_error(error.what());
+    log_fault(error.status(), error.what());
     return error.status();
   } catch (const std::bad_alloc&) {
     set_last_error("out of memory");
+    log_fault(WAVE_ERR_NO_MEMORY, "out of memory");
     return WAVE_ERR_NO_MEMORY;
   } catch (const std::exception& error) {
     set_last_error(std::string("internal error: ") + error.what());
+    log_fault(WAVE_ERR_INTERNAL, error.what());
     return WAVE_ERR_INTERNAL;
   } catch (...) {
     set_last_error("internal error: unknown exception");
+    log_fault(WAVE_ERR_INTERNAL, "unknown exception");
     return WAVE_ERR_INTERNAL;
   }
 }
 
-// For entry points that return a value rather than a status (e.g. 1/0/-1 predicates):
-// runs body() and returns `on_error` if it throws, with the message recorded.
-template <class T, class Body>
-T guarded_value(T on_error, Body&& body) noexcept {
-  T result = on_error;
-  const wave_status status = guarded([&]() -> wave_status {
-    result = std::forward<Body>(body)();
-    return WAVE_OK;
-  });
-  return status == WAVE_OK ? result : on_error;
-}
+// Entry points that return a value rather than a status (getters, 1/0 predicates, 1/0/-1
+// questions) do not go through guarded(): they never touch the thread's last error
+// (wave_common.h), and the C++ calls behind them are noexcept.
 
 // Copies `text` into a new malloc'd C string the caller frees with wave_string_free().
 char* dup_string(const std::string& text);

@@ -41,6 +41,10 @@ struct wave_resolution {
 
 struct wave_group {
   wave::Group group;
+};
+
+struct wave_group_creation {
+  wave_group group;
   std::vector<std::string> unknown_app_user_ids;
 };
 
@@ -87,13 +91,16 @@ void write_string_field(JsonWriter& writer, const char* key, const std::string& 
   writer.String(value.data(), static_cast<rapidjson::SizeType>(value.size()));
 }
 
+void write_group_fields(JsonWriter& writer, const wave::Group& group) {
+  write_string_field(writer, "groupID", group.id);
+  write_string_field(writer, "name", group.name);
+  write_string_field(writer, "owner", group.owner);
+  write_string_array(writer, "members", group.members);
+}
+
 void write_group(JsonWriter& writer, const wave_group& group) {
   writer.StartObject();
-  write_string_field(writer, "groupID", group.group.id);
-  write_string_field(writer, "name", group.group.name);
-  write_string_field(writer, "owner", group.group.owner);
-  write_string_array(writer, "members", group.group.members);
-  write_string_array(writer, "unknownAppUserIDs", group.unknown_app_user_ids);
+  write_group_fields(writer, group.group);
   writer.EndObject();
 }
 
@@ -310,7 +317,7 @@ WAVE_API wave_status wave_resolution_to_json(const wave_resolution* resolution, 
 
 WAVE_API wave_status wave_service_group_create(wave_service* service, const uint8_t* token, size_t token_len,
                                                const char* name, const char* const* member_app_user_ids,
-                                               size_t member_count, wave_group** out) {
+                                               size_t member_count, wave_group_creation** out) {
   if (out != nullptr) *out = nullptr;
   return guarded([&] {
     require(service, "service");
@@ -318,8 +325,8 @@ WAVE_API wave_status wave_service_group_create(wave_service* service, const uint
     require(out, "out");
     const auto members = string_array(member_app_user_ids, member_count, "member_app_user_ids");
     wave::GroupCreation creation = service->service->create_group(token_view(token, token_len), name, members);
-    auto handle = std::make_unique<wave_group>();
-    handle->group = std::move(creation.group);
+    auto handle = std::make_unique<wave_group_creation>();
+    handle->group.group = std::move(creation.group);
     handle->unknown_app_user_ids = std::move(creation.unknown_app_user_ids);
     *out = handle.release();
     return WAVE_OK;
@@ -382,7 +389,7 @@ WAVE_API wave_status wave_service_group_list(wave_service* service, const uint8_
     auto groups = service->service->list_groups(token_view(token, token_len));
     auto handle = std::make_unique<wave_group_list>();
     handle->groups.reserve(groups.size());
-    for (auto& group : groups) handle->groups.push_back(wave_group{std::move(group), {}});
+    for (auto& group : groups) handle->groups.push_back(wave_group{std::move(group)});
     *out = handle.release();
     return WAVE_OK;
   });
@@ -410,12 +417,6 @@ WAVE_API size_t wave_group_member_count(const wave_group* group) { return group 
 WAVE_API const char* wave_group_member(const wave_group* group, size_t index) {
   return group ? item_at(group->group.members, index) : nullptr;
 }
-WAVE_API size_t wave_group_unknown_count(const wave_group* group) {
-  return group ? group->unknown_app_user_ids.size() : 0;
-}
-WAVE_API const char* wave_group_unknown(const wave_group* group, size_t index) {
-  return group ? item_at(group->unknown_app_user_ids, index) : nullptr;
-}
 
 WAVE_API wave_status wave_group_to_json(const wave_group* group, char** out) {
   if (out != nullptr) *out = nullptr;
@@ -425,6 +426,33 @@ WAVE_API wave_status wave_group_to_json(const wave_group* group, char** out) {
     rapidjson::StringBuffer buffer;
     JsonWriter writer(buffer);
     write_group(writer, *group);
+    *out = take_json(buffer);
+    return WAVE_OK;
+  });
+}
+
+WAVE_API void wave_group_creation_free(wave_group_creation* creation) { delete creation; }
+WAVE_API const wave_group* wave_group_creation_group(const wave_group_creation* creation) {
+  return creation ? &creation->group : nullptr;
+}
+WAVE_API size_t wave_group_creation_unknown_count(const wave_group_creation* creation) {
+  return creation ? creation->unknown_app_user_ids.size() : 0;
+}
+WAVE_API const char* wave_group_creation_unknown(const wave_group_creation* creation, size_t index) {
+  return creation ? item_at(creation->unknown_app_user_ids, index) : nullptr;
+}
+
+WAVE_API wave_status wave_group_creation_to_json(const wave_group_creation* creation, char** out) {
+  if (out != nullptr) *out = nullptr;
+  return guarded([&] {
+    require(creation, "creation");
+    require(out, "out");
+    rapidjson::StringBuffer buffer;
+    JsonWriter writer(buffer);
+    writer.StartObject();
+    write_group_fields(writer, creation->group.group);
+    write_string_array(writer, "unknownAppUserIDs", creation->unknown_app_user_ids);
+    writer.EndObject();
     *out = take_json(buffer);
     return WAVE_OK;
   });

@@ -51,9 +51,16 @@ int main(void) {
   EXPECT(wave_bcrypt_verify((const uint8_t *)"wrong", 5, hash) == WAVE_ERR_DENIED);
   EXPECT(wave_bcrypt_verify(token, sizeof token - 1, "$2x$04$garbage") == WAVE_ERR_INVALID_ARGUMENT);
 
-  EXPECT(wave_topic_matches("sport/#", "sport") == 1);
-  EXPECT(wave_topic_matches("+/x", "$SYS/x") == 0);
-  EXPECT(wave_filter_covers("a/+", "a/#") == 0);
+  EXPECT(wave_topic_matches("sport/#", "sport", 0) == 1);
+  EXPECT(wave_topic_matches("+/x", "$SYS/x", WAVE_TOPIC_DEFAULT_MAX_DEPTH) == 0);
+  EXPECT(wave_filter_covers("a/+", "a/#", 0) == 0);
+  EXPECT(wave_acl_is_valid_group_id("team-1") == 1);
+
+  /* The last error survives getters and predicates (wave_common.h). */
+  EXPECT(wave_token_check(NULL, token, sizeof token - 1) == WAVE_ERR_INVALID_ARGUMENT);
+  EXPECT(wave_uuid_is_canonical(NULL) == 0);
+  EXPECT(wave_topic_is_valid_name(NULL, 0) == 0);
+  EXPECT(strstr(wave_last_error_message(), "config") != NULL);
 
   wave_global_cleanup();
   if (failures == 0) printf("capi_smoke: all checks passed\n");

@@ -21,7 +21,7 @@ import pytest
 
 import wavemq
 from wavemq._lib import lib, take_string
-from wavemq.service import CredentialsPtr, GroupListPtr, GroupPtr, ResolutionPtr
+from wavemq.service import CredentialsPtr, GroupCreationPtr, GroupListPtr, ResolutionPtr
 
 HARNESS = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "harness")
 TOKEN_REGEX = "[A-Za-z0-9:_.-]{1,200}"
@@ -176,12 +176,13 @@ def test_groups_flow(tmp_path):
         service.login(outsider_token)
         never = unique("never")
 
-        group = service.create_group(owner_token, "Team Ω", [member_app, never])
+        creation = service.create_group(owner_token, "Team Ω", [member_app, never])
+        group = creation.group
         gid = group.group_id
         assert group.name == "Team Ω"
         assert group.owner == owner
         assert sorted(group.members) == sorted([owner, member])
-        assert group.unknown_app_user_ids == (never,)
+        assert creation.unknown_app_user_ids == (never,)
         assert service.group_members(member_token, gid) == wavemq.Group(gid, "Team Ω", owner, group.members)
 
         # Members get the group's patterns: a receiver learns the sender from the topic.
@@ -229,8 +230,9 @@ def test_groups_flow(tmp_path):
         assert service.remove_group_member(owner_token, gid, third_app) is False
         assert service.group_members(owner_token, gid).members == (owner,)
 
-        second = service.create_group(owner_token, "second")
-        assert second.members == (second.owner,) and second.unknown_app_user_ids == ()
+        second_creation = service.create_group(owner_token, "second")
+        second = second_creation.group
+        assert second.members == (second.owner,) and second_creation.unknown_app_user_ids == ()
         assert sorted(g.group_id for g in service.list_groups(owner_token)) == sorted([gid, second.group_id])
         service.delete_group(owner_token, gid)
         with pytest.raises(wavemq.NotFound):
@@ -324,7 +326,7 @@ def test_invalid_tokens_are_refused_everywhere(tmp_path):
     with servers_service(tmp_path) as service:
         owner_token = token_of(unique("oli"))
         service.login(owner_token)
-        gid = service.create_group(owner_token, "g").group_id
+        gid = service.create_group(owner_token, "g").group.group_id
         for token in ("invalid-" + unique("x"), b"invalid-" + unique("y").encode(),  # the app says 400
                       "has spaces", "", "x" * 201, b"user:\0:t1", b"user:\xff:t1"):  # malformed
             for action in (lambda: service.login(token), lambda: service.resolve(token, ["a"]),
@@ -384,7 +386,7 @@ def test_memory_storage_needs_only_the_app(tmp_path):
         s = service.login(token_of(sam))
         assert service.login(token_of(rae)) == r
         assert service.resolve(token_of(rae), [sam]) == [(sam, s.internal_id)]
-        group = service.create_group(token_of(rae), "memory", [sam])
+        group = service.create_group(token_of(rae), "memory", [sam]).group
         assert service.authorize_publish(s.internal_id, f"conversations/group/{group.group_id}/{s.internal_id}")
         assert service.authorize_register(r.internal_id, r.internal_id, r.password)
 
@@ -458,13 +460,16 @@ def test_python_objects_match_the_c_json(tmp_path):
                 {"appUserID": never, "internalWaveUserID": None}]
 
             members = (ctypes.c_char_p * 1)(xia.encode())
-            created = GroupPtr()
+            created = GroupCreationPtr()
             lib.wave_service_group_create(handle, data, len(data), b"json2", members, 1, ctypes.byref(created))
             try:
-                lib.wave_group_to_json(created, ctypes.byref(out))
+                lib.wave_group_creation_to_json(created, ctypes.byref(out))
+                created_json = json.loads(take_string(out.value))
+                lib.wave_group_to_json(lib.wave_group_creation_group(created), ctypes.byref(out))
             finally:
-                lib.wave_group_free(created)
+                lib.wave_group_creation_free(created)
             second = json.loads(take_string(out.value))
+            assert created_json == {**second, "unknownAppUserIDs": []}
 
             groups = GroupListPtr()
             lib.wave_service_group_list(handle, data, len(data), ctypes.byref(groups))
@@ -476,8 +481,7 @@ def test_python_objects_match_the_c_json(tmp_path):
             listed = json.loads(take_string(out.value))
 
         def as_json(g):
-            return {"groupID": g.group_id, "name": g.name, "owner": g.owner, "members": list(g.members),
-                    "unknownAppUserIDs": list(g.unknown_app_user_ids)}
+            return {"groupID": g.group_id, "name": g.name, "owner": g.owner, "members": list(g.members)}
 
         assert second == as_json(service.group_members(token, second["groupID"]))
         assert sorted(listed, key=lambda g: g["groupID"]) == sorted(

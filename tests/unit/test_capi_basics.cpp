@@ -128,4 +128,71 @@ TEST_SUITE("capi") {
     CHECK(other.empty());
     CHECK(std::string(wave_last_error_message()).find("not valid JSON") != std::string::npos);
   }
+
+  TEST_CASE("getters, predicates and frees leave the last error alone") {
+    // A failed call sets the message; a caller reading results or asking yes/no questions
+    // while handling it must still find it (wave_common.h).
+    REQUIRE(wave_token_check(nullptr, bytes("abcd"), 4) == WAVE_ERR_INVALID_ARGUMENT);
+    const std::string message = wave_last_error_message();
+    REQUIRE(message == "config must not be NULL");
+
+    wave_filter* filter = nullptr;
+    wave_acl_patterns* patterns = nullptr;
+    wave_authorizer* authorizer = nullptr;
+    const char* const all[] = {"#"};
+    REQUIRE(wave_filter_compile("a/+", 0, &filter) == WAVE_OK);
+    REQUIRE(wave_acl_private_patterns("1b4e28ba-2fa1-4d3b-a3f5-ef19b5a7633b", &patterns) == WAVE_OK);
+    REQUIRE(wave_authorizer_new(all, 1, all, 1, 0, &authorizer) == WAVE_OK);
+    REQUIRE(wave_token_check(nullptr, bytes("abcd"), 4) == WAVE_ERR_INVALID_ARGUMENT);  // set it again
+
+    // common and crypto
+    CHECK(wave_status_str(WAVE_ERR_DENIED) != nullptr);
+    CHECK(wave_version_number() == WAVE_VERSION_NUMBER);
+    CHECK(wave_version_string() != nullptr);
+    CHECK(wave_uuid_is_canonical("not a uuid") == 0);
+    CHECK(wave_uuid_is_canonical(nullptr) == 0);
+    CHECK(wave_password_scheme_name(static_cast<wave_password_scheme>(3)) == nullptr);
+    wave_string_free(nullptr);
+    wave_config_free(nullptr);
+    // topic and acl: valid and invalid input, real and NULL handles
+    CHECK(wave_topic_is_valid_name("a/#", 0) == 0);
+    CHECK(wave_topic_is_valid_name(nullptr, 0) == 0);
+    CHECK(wave_topic_is_valid_filter(nullptr, 0) == 0);
+    CHECK(wave_topic_matches("a/#/b", "a", 0) == -1);
+    CHECK(wave_topic_matches(nullptr, nullptr, 0) == -1);
+    CHECK(wave_filter_covers(nullptr, "a", 0) == -1);
+    CHECK(wave_filter_matches(filter, "a/b", 3) == 1);
+    CHECK(wave_filter_matches(filter, "a/+", 3) == -1);
+    CHECK(wave_filter_matches(nullptr, "a", 1) == -1);
+    CHECK(std::string(wave_filter_text(filter)) == "a/+");
+    CHECK(wave_filter_text(nullptr) == nullptr);
+    CHECK(wave_acl_is_valid_group_id(nullptr) == 0);
+    CHECK(wave_acl_is_valid_group_id("no/slash") == 0);
+    CHECK(wave_acl_patterns_publish_count(patterns) == 1);
+    CHECK(wave_acl_patterns_publish(patterns, 5) == nullptr);
+    CHECK(wave_acl_patterns_subscribe_count(nullptr) == 0);
+    CHECK(wave_acl_patterns_subscribe(nullptr, 0) == nullptr);
+    CHECK(wave_authorizer_may_publish(authorizer, "a/+") == 0);
+    CHECK(wave_authorizer_may_publish(nullptr, "a") == 0);
+    CHECK(wave_authorizer_may_subscribe(authorizer, nullptr) == 0);
+    // service result handles
+    CHECK(wave_credentials_internal_id(nullptr) == nullptr);
+    CHECK(wave_credentials_password(nullptr) == nullptr);
+    CHECK(wave_credentials_group_count(nullptr) == 0);
+    CHECK(wave_credentials_subscribe_acl(nullptr, 0) == nullptr);
+    CHECK(wave_resolution_count(nullptr) == 0);
+    CHECK(wave_resolution_app_user_id(nullptr, 0) == nullptr);
+    CHECK(wave_group_name(nullptr) == nullptr);
+    CHECK(wave_group_member(nullptr, 0) == nullptr);
+    CHECK(wave_group_creation_group(nullptr) == nullptr);
+    CHECK(wave_group_creation_unknown_count(nullptr) == 0);
+    CHECK(wave_group_list_count(nullptr) == 0);
+    CHECK(wave_group_list_get(nullptr, 0) == nullptr);
+    wave_filter_free(filter);
+    wave_acl_patterns_free(patterns);
+    wave_authorizer_free(authorizer);
+    wave_service_free(nullptr);
+
+    CHECK(std::string(wave_last_error_message()) == message);
+  }
 }

@@ -60,7 +60,14 @@ TEST_SUITE("service.capi") {
     wave_credentials_free(nullptr);
     wave_resolution_free(nullptr);
     wave_group_free(nullptr);
+    wave_group_creation_free(nullptr);
     wave_group_list_free(nullptr);
+    CHECK(wave_group_creation_group(nullptr) == nullptr);
+    CHECK(wave_group_creation_unknown_count(nullptr) == 0);
+    CHECK(wave_group_creation_unknown(nullptr, 0) == nullptr);
+    char* no_json = reinterpret_cast<char*>(1);
+    CHECK(wave_group_creation_to_json(nullptr, &no_json) == WAVE_ERR_INVALID_ARGUMENT);
+    CHECK(no_json == nullptr);
     CHECK(wave_credentials_internal_id(nullptr) == nullptr);
     CHECK(wave_credentials_publish_acl_count(nullptr) == 0);
     CHECK(wave_group_list_get(nullptr, 0) == nullptr);
@@ -166,22 +173,30 @@ TEST_SUITE("service.capi") {
                             "\"},{\"appUserID\":\"ghost\",\"internalWaveUserID\":null}]");
     wave_resolution_free(resolution);
 
-    wave_group* group = nullptr;
+    wave_group_creation* creation = nullptr;
     REQUIRE(wave_service_group_create(f.service, bytes(owner_token), owner_token.size(), "team \"one\"", ids, 2,
-                                      &group) == WAVE_OK);
+                                      &creation) == WAVE_OK);
+    const wave_group* group = wave_group_creation_group(creation);
+    REQUIRE(group != nullptr);
     const std::string gid = wave_group_id(group);
     CHECK(std::string(wave_group_name(group)) == "team \"one\"");
     CHECK(std::string(wave_group_owner(group)) == wave_credentials_internal_id(owner));
     CHECK(wave_group_member_count(group) == 2);
     CHECK(std::string(wave_group_member(group, 1)) == member_id);
-    REQUIRE(wave_group_unknown_count(group) == 1);
-    CHECK(std::string(wave_group_unknown(group, 0)) == "ghost");
-    REQUIRE(wave_group_to_json(group, &json) == WAVE_OK);
+    REQUIRE(wave_group_creation_unknown_count(creation) == 1);
+    CHECK(std::string(wave_group_creation_unknown(creation, 0)) == "ghost");
+    CHECK(wave_group_creation_unknown(creation, 1) == nullptr);
+    REQUIRE(wave_group_creation_to_json(creation, &json) == WAVE_OK);
     const std::string group_json = take(json);
     CHECK(group_json.find("\"groupID\":\"" + gid + "\"") != std::string::npos);
     CHECK(group_json.find("\"name\":\"team \\\"one\\\"\"") != std::string::npos);
     CHECK(group_json.find("\"unknownAppUserIDs\":[\"ghost\"]") != std::string::npos);
-    wave_group_free(group);
+    // The group alone has no create-only fields.
+    REQUIRE(wave_group_to_json(group, &json) == WAVE_OK);
+    const std::string plain_json = take(json);
+    CHECK(plain_json.find("\"groupID\":\"" + gid + "\"") != std::string::npos);
+    CHECK(plain_json.find("unknownAppUserIDs") == std::string::npos);
+    wave_group_creation_free(creation);
 
     int changed = -1;
     CHECK(wave_service_group_add_member(f.service, bytes(member_token), member_token.size(), gid.c_str(),
@@ -200,10 +215,11 @@ TEST_SUITE("service.capi") {
     CHECK(take(json).find(gid) != std::string::npos);
     wave_group_list_free(list);
 
-    REQUIRE(wave_service_group_members(f.service, bytes(member_token), member_token.size(), gid.c_str(), &group) ==
+    wave_group* members = nullptr;
+    REQUIRE(wave_service_group_members(f.service, bytes(member_token), member_token.size(), gid.c_str(), &members) ==
             WAVE_OK);
-    CHECK(wave_group_member_count(group) == 2);
-    wave_group_free(group);
+    CHECK(wave_group_member_count(members) == 2);
+    wave_group_free(members);
 
     CHECK(wave_service_group_leave(f.service, bytes(owner_token), owner_token.size(), gid.c_str()) == WAVE_ERR_CONFLICT);
     CHECK(wave_service_group_remove_member(f.service, bytes(owner_token), owner_token.size(), gid.c_str(),
@@ -214,9 +230,9 @@ TEST_SUITE("service.capi") {
     CHECK(wave_service_group_delete(f.service, bytes(member_token), member_token.size(), gid.c_str()) ==
           WAVE_ERR_DENIED);
     CHECK(wave_service_group_delete(f.service, bytes(owner_token), owner_token.size(), gid.c_str()) == WAVE_OK);
-    CHECK(wave_service_group_members(f.service, bytes(owner_token), owner_token.size(), gid.c_str(), &group) ==
+    CHECK(wave_service_group_members(f.service, bytes(owner_token), owner_token.size(), gid.c_str(), &members) ==
           WAVE_ERR_NOT_FOUND);
-    CHECK(group == nullptr);
+    CHECK(members == nullptr);
     wave_credentials_free(owner);
     wave_credentials_free(member);
   }

@@ -1,133 +1,113 @@
-"""Loads libwave once and declares every C function's signature in one table."""
+"""Loads libwave once, checks its version, and declares C signatures from tables.
+
+libwave is looked for, in order: the path in $WAVE_LIBRARY, a copy beside this package,
+then the system's loader (ctypes.util.find_library).  The first that loads wins; when none
+does, ImportError lists every path tried and why it failed.
+"""
+from __future__ import annotations
+
 import ctypes
 import ctypes.util
 import os
+from typing import Any, Callable, Iterator, List, Optional, Sequence, Tuple
 
-from . import errors
+from ._version import __version__
 
-EXPECTED_MAJOR = 0
+# (name, argtypes, restype, errcheck): one row per C function, applied by declare().
+Signature = Tuple[str, Sequence[Any], Any, Optional[Callable[..., Any]]]
 
 
 class _Opaque(ctypes.Structure):
     pass
 
 
-def opaque_pointer(c_name):
+def opaque_pointer(c_name: str) -> Any:
     """A pointer type of its own for one opaque C handle (`c_name`), so ctypes refuses to
     pass one kind of handle where another is expected."""
     return ctypes.POINTER(type(c_name, (_Opaque,), {}))
 
 
-ConfigPtr = opaque_pointer("wave_config")
-FilterPtr = opaque_pointer("wave_filter")
-PatternsPtr = opaque_pointer("wave_acl_patterns")
-AuthorizerPtr = opaque_pointer("wave_authorizer")
-
-c_char_p = ctypes.c_char_p
-c_size_t = ctypes.c_size_t
-c_int = ctypes.c_int
-c_uint8_p = ctypes.POINTER(ctypes.c_uint8)
-c_void_p = ctypes.c_void_p
+def _release() -> Tuple[int, int]:
+    major, minor = __version__.split(".")[:2]
+    return int(major), int(minor)
 
 
-def _candidates():
+def _candidates() -> Iterator[str]:
+    """$WAVE_LIBRARY, then the names a copy beside this package may have."""
     env = os.environ.get("WAVE_LIBRARY")
     if env:
         yield env
     here = os.path.dirname(os.path.abspath(__file__))
-    for name in ("libwave.so", "libwave.so.0", "libwave.dylib"):
+    major, minor = _release()
+    # The SONAME is libwave.so.MAJOR.MINOR while 0.x, libwave.so.MAJOR from 1.0.
+    soname = f"libwave.so.{major}.{minor}" if major == 0 else f"libwave.so.{major}"
+    for name in ("libwave.so", soname, "libwave.dylib"):
         yield os.path.join(here, name)
-    found = ctypes.util.find_library("wave")
-    if found:
-        yield found
 
 
-def _load():
-    tried = []
+def _load() -> ctypes.CDLL:
+    tried: List[str] = []
     for path in _candidates():
-        tried.append(path)
         try:
             return ctypes.CDLL(path)
         except OSError as error:
-            tried[-1] = f"{path} ({error})"
-    raise ImportError("wavemq: could not load libwave; tried: " + "; ".join(tried or ["nothing"]) +
+            tried.append(f"{path} ({error})")
+    found = ctypes.util.find_library("wave")  # the system's loader: ldconfig's cache, LD_LIBRARY_PATH
+    if found is None:
+        tried.append("the system's loader (ctypes.util.find_library('wave') found no libwave)")
+    else:
+        try:
+            return ctypes.CDLL(found)
+        except OSError as error:
+            tried.append(f"{found}, from the system's loader ({error})")
+    raise ImportError("wavemq: could not load libwave; tried: " + "; ".join(tried) +
                       ". Set WAVE_LIBRARY to the path of libwave.so.")
 
-
-def _check_status(result, func, args):
-    if result != 0:
-        raise errors.from_status(result, lib.wave_last_error_message().decode("utf-8", "replace"))
-    return result
-
-
-# (name, argtypes, restype, errcheck)
-_SIGNATURES = [
-    ("wave_status_str", [c_int], c_char_p, None),
-    ("wave_last_error_message", [], c_char_p, None),
-    ("wave_version_string", [], c_char_p, None),
-    ("wave_version_number", [], ctypes.c_uint32, None),
-    ("wave_string_free", [c_void_p], None, None),
-    ("wave_global_init", [], c_int, _check_status),
-    ("wave_global_cleanup", [], None, None),
-    # config and token
-    ("wave_config_load", [c_char_p, ctypes.POINTER(ConfigPtr)], c_int, _check_status),
-    ("wave_config_parse", [c_char_p, c_size_t, c_char_p, ctypes.POINTER(ConfigPtr)], c_int, _check_status),
-    ("wave_config_free", [ConfigPtr], None, None),
-    ("wave_config_to_json", [ConfigPtr, ctypes.POINTER(c_void_p)], c_int, _check_status),
-    ("wave_token_check", [ConfigPtr, c_char_p, c_size_t], c_int, None),
-    # crypto
-    ("wave_bcrypt_hash", [c_char_p, c_size_t, c_int, c_char_p], c_int, _check_status),
-    ("wave_bcrypt_hash_with_prefix", [c_char_p, c_size_t, c_int, c_int, c_char_p], c_int, _check_status),
-    ("wave_bcrypt_verify", [c_char_p, c_size_t, c_char_p], c_int, None),
-    ("wave_uuid_v4", [c_char_p], c_int, _check_status),
-    ("wave_uuid_is_canonical", [c_char_p], c_int, None),
-    ("wave_mqtt_password", [c_char_p, c_size_t, c_int, c_char_p, ctypes.POINTER(c_size_t)], c_int, _check_status),
-    # topics
-    ("wave_topic_is_valid_name", [c_char_p], c_int, None),
-    ("wave_topic_is_valid_filter", [c_char_p], c_int, None),
-    ("wave_topic_matches", [c_char_p, c_char_p], c_int, None),
-    ("wave_filter_compile", [c_char_p, ctypes.POINTER(FilterPtr)], c_int, _check_status),
-    ("wave_filter_matches", [FilterPtr, c_char_p, c_size_t], c_int, None),
-    ("wave_filter_free", [FilterPtr], None, None),
-    ("wave_filter_covers", [c_char_p, c_char_p], c_int, None),
-    # Wave's scheme
-    ("wave_acl_private_patterns", [c_char_p, ctypes.POINTER(PatternsPtr)], c_int, _check_status),
-    ("wave_acl_group_patterns", [c_char_p, c_char_p, ctypes.POINTER(PatternsPtr)], c_int, _check_status),
-    ("wave_acl_patterns_publish_count", [PatternsPtr], c_size_t, None),
-    ("wave_acl_patterns_publish", [PatternsPtr, c_size_t], c_char_p, None),
-    ("wave_acl_patterns_subscribe_count", [PatternsPtr], c_size_t, None),
-    ("wave_acl_patterns_subscribe", [PatternsPtr, c_size_t], c_char_p, None),
-    ("wave_acl_patterns_free", [PatternsPtr], None, None),
-    ("wave_topic_identify_sender", [c_char_p, ctypes.POINTER(c_int), c_char_p, c_char_p], c_int, _check_status),
-    ("wave_authorizer_new_ex", [ctypes.POINTER(c_char_p), c_size_t, ctypes.POINTER(c_char_p), c_size_t,
-                                ctypes.c_uint, ctypes.POINTER(AuthorizerPtr)], c_int, _check_status),
-    ("wave_authorizer_may_publish", [AuthorizerPtr, c_char_p], c_int, None),
-    ("wave_authorizer_may_subscribe", [AuthorizerPtr, c_char_p], c_int, None),
-    ("wave_authorizer_free", [AuthorizerPtr], None, None),
-]
 
 lib = _load()
 
 
-def declare(signatures):
+def declare(signatures: Sequence[Signature]) -> None:
     """Applies (name, argtypes, restype, errcheck) rows to the loaded library."""
     for name, argtypes, restype, errcheck in signatures:
         func = getattr(lib, name)
-        func.argtypes = argtypes
+        func.argtypes = list(argtypes)
         func.restype = restype
         if errcheck is not None:
             func.errcheck = errcheck
 
 
-declare(_SIGNATURES)
+declare([
+    ("wave_status_str", [ctypes.c_int], ctypes.c_char_p, None),
+    ("wave_last_error_message", [], ctypes.c_char_p, None),
+    ("wave_version_string", [], ctypes.c_char_p, None),
+    ("wave_version_number", [], ctypes.c_uint32, None),
+    ("wave_string_free", [ctypes.c_void_p], None, None),
+])
 
-_major = lib.wave_version_number() // 10000
-if _major != EXPECTED_MAJOR:
-    raise ImportError(f"wavemq: libwave {lib.wave_version_string().decode()} has major version {_major}, "
-                      f"these bindings need {EXPECTED_MAJOR}")
+
+def library_version() -> Tuple[int, int, int]:
+    """(major, minor, patch) of the loaded libwave."""
+    number = lib.wave_version_number()
+    return number // 10000, number // 100 % 100, number % 100
 
 
-def take_string(pointer):
+def _check_version() -> None:
+    """The ABI may change at every minor release while 0.x (the SONAME says major.minor),
+    at every major release from 1.0: refuse a library these bindings were not written for."""
+    want_major, want_minor = _release()
+    major, minor, _ = library_version()
+    compatible = major == want_major and (major != 0 or minor == want_minor)
+    if not compatible:
+        want = f"{want_major}.{want_minor}.x" if want_major == 0 else f"{want_major}.x"
+        raise ImportError(f"wavemq {__version__}: libwave {lib.wave_version_string().decode()} is not "
+                          f"ABI-compatible; these bindings need libwave {want}")
+
+
+_check_version()
+
+
+def take_string(pointer: Optional[int]) -> Optional[str]:
     """Copies a Wave-allocated C string and frees it."""
     if not pointer:
         return None
@@ -135,6 +115,3 @@ def take_string(pointer):
         return ctypes.string_at(pointer).decode("utf-8")
     finally:
         lib.wave_string_free(pointer)
-
-
-check_status = _check_status

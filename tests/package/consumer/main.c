@@ -10,6 +10,9 @@ int main(void) {
     return 1;
   }
   if (wave_uuid_v4(uuid) != WAVE_OK || !wave_uuid_is_canonical(uuid)) return 1;
+  /* wave_acl.h is installed and part of the umbrella header. */
+  if (wave_acl_is_valid_group_id(uuid) != 1) return 1;
+  wave_set_log_handler(NULL, NULL);
   printf("consumer: libwave %s, uuid %s\n", wave_version_string(), uuid);
   return 0;
 }
