@@ -110,7 +110,7 @@ TEST_CASE("a backend fault reaches the handler as a warning, without the token")
   // Refusals and callers' mistakes are answers, not faults: nothing is logged for them.
   const std::size_t before = captured.messages.size();
   CHECK(wave_token_check(nullptr, nullptr, 0) == WAVE_ERR_INVALID_ARGUMENT);
-  CHECK(wave_service_authorize_publish(service, "not-an-id", "a") == WAVE_ERR_DENIED);
+  CHECK(wave_service_authorize_publish(service, "not-an-id", "a", 0) == WAVE_ERR_DENIED);
   CHECK(captured.messages.size() == before);
 
   wave_set_log_handler(nullptr, nullptr);
