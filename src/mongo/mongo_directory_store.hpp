@@ -8,6 +8,9 @@
 //   wave_identities  {_id: appUserID, internal_id, created_at}; unique index on internal_id.
 //   wave_groups      {_id: groupID, name, owner, members: [internal IDs], created_at};
 //                    index on members.
+// Files: bson_util (BSON building and reading), mongo_client (pool, retry, error mapping,
+// indexes), directory_documents (documents <-> structs), this store (validation and the
+// operations' logic).
 // Indexes are created by the constructor (idempotent); if MongoDB is unreachable then, the
 // first operation creates them.  Documents in vmq_acl_auth hold only strings, arrays and
 // integers (VerneMQ passes the whole document to Lua, which takes no BSON dates).
@@ -38,15 +41,10 @@
 #include <string_view>
 #include <vector>
 
+#include "mongo/mongo_options.hpp"
 #include "service/stores.hpp"
 
 namespace wave {
-
-struct MongoOptions {
-  std::string uri;                 // mongodb://[user:pass@]host[:port][/...][?options]
-  std::string database = "wave";   // where all three collections live
-  std::int64_t timeout_ms = 5000;  // server selection, connect and socket timeouts
-};
 
 class MongoDirectoryStore final : public DirectoryStore {
  public:
