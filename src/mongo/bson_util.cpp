@@ -67,33 +67,33 @@ BsonWriter& BsonWriter::text_array(const char* key, const std::vector<std::strin
 }
 
 BsonWriter& BsonWriter::push_text(std::string_view value) {
-  const Key key = next_key();
+  Key key;
+  next_key(key);
   check_append(bson_append_utf8(target_, key.text, key.length, value.data(), bson_length(value)));
   return *this;
 }
 
 BsonWriter& BsonWriter::push_null() {
-  const Key key = next_key();
+  Key key;
+  next_key(key);
   check_append(bson_append_null(target_, key.text, key.length));
   return *this;
 }
 
-BsonWriter::Key BsonWriter::next_key() {
-  Key key{};
-  key.text = nullptr;
+void BsonWriter::next_key(Key& key) {
   const std::size_t length = bson_uint32_to_string(next_index_++, &key.text, key.buffer, sizeof key.buffer);
   key.length = static_cast<int>(length);
-  return key;
 }
 
-void BsonWriter::begin_document(const char* key, int key_length, bson_t* child) {
-  check_append(bson_append_document_begin(target_, key, key_length, child));
+void BsonWriter::begin(const char* key, int key_length, Nesting nesting, bson_t* child) {
+  check_append(nesting == Nesting::array ? bson_append_array_begin(target_, key, key_length, child)
+                                         : bson_append_document_begin(target_, key, key_length, child));
 }
-void BsonWriter::end_document(bson_t* child) { check_append(bson_append_document_end(target_, child)); }
-void BsonWriter::begin_array(const char* key, int key_length, bson_t* child) {
-  check_append(bson_append_array_begin(target_, key, key_length, child));
+
+void BsonWriter::end(Nesting nesting, bson_t* child) {
+  check_append(nesting == Nesting::array ? bson_append_array_end(target_, child)
+                                         : bson_append_document_end(target_, child));
 }
-void BsonWriter::end_array(bson_t* child) { check_append(bson_append_array_end(target_, child)); }
 
 // ---- reading ----------------------------------------------------------------------------
 

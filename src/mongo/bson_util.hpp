@@ -73,47 +73,45 @@ class BsonWriter {
   BsonWriter& text_array(const char* key, const std::vector<std::string>& values);
   template <class Fill>
   BsonWriter& document(const char* key, Fill&& fill) {
-    bson_t child;
-    begin_document(key, -1, &child);
-    BsonWriter writer(&child);
-    fill(writer);
-    end_document(&child);
-    return *this;
+    return nested(key, -1, Nesting::document, fill);
   }
   template <class Fill>
   BsonWriter& array(const char* key, Fill&& fill) {
-    bson_t child;
-    begin_array(key, -1, &child);
-    BsonWriter writer(&child);
-    fill(writer);
-    end_array(&child);
-    return *this;
+    return nested(key, -1, Nesting::array, fill);
   }
 
   BsonWriter& push_text(std::string_view value);
   BsonWriter& push_null();
   template <class Fill>
   BsonWriter& push_document(Fill&& fill) {
-    const Key key = next_key();
-    bson_t child;
-    begin_document(key.text, key.length, &child);
-    BsonWriter writer(&child);
-    fill(writer);
-    end_document(&child);
-    return *this;
+    Key key;
+    next_key(key);
+    return nested(key.text, key.length, Nesting::document, fill);
   }
 
  private:
+  // An array index as a key; `text` may point into `buffer`, so a Key is never copied.
   struct Key {
-    char buffer[16];
-    const char* text;
-    int length;
+    Key() = default;
+    Key(const Key&) = delete;
+    Key& operator=(const Key&) = delete;
+    char buffer[16] = {};
+    const char* text = nullptr;
+    int length = 0;
   };
-  Key next_key();
-  void begin_document(const char* key, int key_length, bson_t* child);
-  void end_document(bson_t* child);
-  void begin_array(const char* key, int key_length, bson_t* child);
-  void end_array(bson_t* child);
+  enum class Nesting { document, array };
+  void next_key(Key& key);
+  void begin(const char* key, int key_length, Nesting nesting, bson_t* child);
+  void end(Nesting nesting, bson_t* child);
+  template <class Fill>
+  BsonWriter& nested(const char* key, int key_length, Nesting nesting, Fill& fill) {
+    bson_t child;
+    begin(key, key_length, nesting, &child);
+    BsonWriter writer(&child);
+    fill(writer);
+    end(nesting, &child);
+    return *this;
+  }
 
   bson_t* target_;
   std::uint32_t next_index_ = 0;
