@@ -34,6 +34,8 @@
 // Messages name the operation and the collection and never contain the URI's password.
 #pragma once
 
+#include "mongo/mongo_options.hpp"  // MongoOptions
+
 #include <cstdint>
 #include <memory>
 #include <optional>
@@ -41,7 +43,6 @@
 #include <string_view>
 #include <vector>
 
-#include "mongo/mongo_options.hpp"
 #include "service/stores.hpp"
 
 namespace wave {

@@ -13,6 +13,8 @@
 // (map_user: the mapping names another internal ID than the request).  Thread-safe.
 #pragma once
 
+#include "redis/redis_options.hpp"  // RedisOptions
+
 #include <cstdint>
 #include <memory>
 #include <string>
@@ -20,13 +22,6 @@
 #include "service/stores.hpp"
 
 namespace wave {
-
-struct RedisOptions {
-  std::string uri;         // see above
-  std::string key_prefix;  // put in front of every key ("" = none)
-  int pool_size = 8;       // connections at most
-  std::int64_t timeout_ms = 2000;  // connect timeout and per-command timeout
-};
 
 class RedisSessionStore final : public SessionStore {
  public:
