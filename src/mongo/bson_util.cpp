@@ -106,9 +106,7 @@ std::optional<std::string> string_field(const bson_t* doc, const char* field, Do
   bson_iter_t it;
   if (!bson_iter_init_find(&it, doc, field)) return std::nullopt;
   if (!BSON_ITER_HOLDS_UTF8(&it)) fail_malformed(source, std::string("field '") + field + "' is not a string");
-  std::uint32_t length = 0;
-  const char* text = bson_iter_utf8(&it, &length);
-  return std::string(text, length);
+  return iter_text(it);
 }
 
 std::string required_string(const bson_t* doc, const char* field, DocumentSource source) {
@@ -117,29 +115,26 @@ std::string required_string(const bson_t* doc, const char* field, DocumentSource
   return *value;
 }
 
+std::string iter_text(const bson_iter_t& element) {
+  std::uint32_t length = 0;
+  const char* text = bson_iter_utf8(&element, &length);
+  return std::string(text, length);
+}
+
 std::vector<std::string> string_array(const bson_t* doc, const char* field, DocumentSource source) {
   std::vector<std::string> out;
-  bson_iter_t it;
-  if (!bson_iter_init_find(&it, doc, field)) return out;
-  bson_iter_t child;
-  if (!BSON_ITER_HOLDS_ARRAY(&it) || !bson_iter_recurse(&it, &child))
-    fail_malformed(source, std::string("field '") + field + "' is not an array");
-  while (bson_iter_next(&child)) {
-    if (!BSON_ITER_HOLDS_UTF8(&child))
+  for_each_element(doc, field, source, [&](const bson_iter_t& element) {
+    if (!BSON_ITER_HOLDS_UTF8(&element))
       fail_malformed(source, std::string("an element of '") + field + "' is not a string");
-    std::uint32_t length = 0;
-    const char* text = bson_iter_utf8(&child, &length);
-    out.emplace_back(text, length);
-  }
+    out.push_back(iter_text(element));
+  });
   return out;
 }
 
 std::optional<std::string> string_id(const bson_t* doc) {
   bson_iter_t it;
   if (!bson_iter_init_find(&it, doc, "_id") || !BSON_ITER_HOLDS_UTF8(&it)) return std::nullopt;
-  std::uint32_t length = 0;
-  const char* text = bson_iter_utf8(&it, &length);
-  return std::string(text, length);
+  return iter_text(it);
 }
 
 }  // namespace wave::mongo

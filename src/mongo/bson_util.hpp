@@ -140,6 +140,19 @@ struct DocumentSource {
 std::optional<std::string> string_field(const bson_t* doc, const char* field, DocumentSource source);
 // As string_field, but absent is WAVE_ERR_BACKEND too.
 std::string required_string(const bson_t* doc, const char* field, DocumentSource source);
+// Calls visit(bson_iter_t& element) for each element of the array `field`: nothing when the
+// field is absent, WAVE_ERR_BACKEND when it is not an array.
+template <class Visit>
+void for_each_element(const bson_t* doc, const char* field, DocumentSource source, Visit&& visit) {
+  bson_iter_t it;
+  if (!bson_iter_init_find(&it, doc, field)) return;
+  bson_iter_t element;
+  if (!BSON_ITER_HOLDS_ARRAY(&it) || !bson_iter_recurse(&it, &element))
+    fail_malformed(source, std::string("field '") + field + "' is not an array");
+  while (bson_iter_next(&element)) visit(element);
+}
+// The text of a UTF-8 element.
+std::string iter_text(const bson_iter_t& element);
 // An array of strings; empty when absent; WAVE_ERR_BACKEND for any other type.
 std::vector<std::string> string_array(const bson_t* doc, const char* field, DocumentSource source);
 // The string _id of a document, or nullopt when it has none or another type.

@@ -27,22 +27,15 @@ void write_acl_identity(BsonWriter& selector, std::string_view internal_id) {
 std::vector<std::string> pattern_array(const bson_t* doc, const char* field, std::string_view id) {
   const DocumentSource source{kAclCollection, id};
   std::vector<std::string> out;
-  bson_iter_t it;
-  if (!bson_iter_init_find(&it, doc, field)) return out;
-  bson_iter_t entries;
-  if (!BSON_ITER_HOLDS_ARRAY(&it) || !bson_iter_recurse(&it, &entries))
-    fail_malformed(source, std::string("field '") + field + "' is not an array");
-  while (bson_iter_next(&entries)) {
+  for_each_element(doc, field, source, [&](const bson_iter_t& entries) {
     bson_iter_t entry;
     if (!BSON_ITER_HOLDS_DOCUMENT(&entries) || !bson_iter_recurse(&entries, &entry))
       fail_malformed(source, std::string("an entry of '") + field + "' is not a document");
-    if (!bson_iter_find(&entry, "pattern")) continue;
+    if (!bson_iter_find(&entry, "pattern")) return;
     if (!BSON_ITER_HOLDS_UTF8(&entry))
       fail_malformed(source, std::string("a pattern in '") + field + "' is not a string");
-    std::uint32_t length = 0;
-    const char* text = bson_iter_utf8(&entry, &length);
-    out.emplace_back(text, length);
-  }
+    out.push_back(iter_text(entry));
+  });
   return out;
 }
 

@@ -68,7 +68,8 @@ std::int64_t RedisInvalidationChannel::publish(InvalidationKind kind, std::strin
 void RedisInvalidationChannel::start(MessageHandler on_message, ResubscribedHandler on_resubscribed) {
   if (!on_message || !on_resubscribed) fail(WAVE_ERR_INVALID_ARGUMENT, "the invalidation listener needs both handlers");
   std::lock_guard lock(lifecycle_);
-  if (started_) fail(WAVE_ERR_INVALID_ARGUMENT, "the invalidation listener was already started");
+  if (started_ || stopping_.load(std::memory_order_acquire))
+    fail(WAVE_ERR_INVALID_ARGUMENT, "the invalidation listener was already started or stopped");
   on_message_ = std::move(on_message);
   on_resubscribed_ = std::move(on_resubscribed);
   started_ = true;

@@ -62,8 +62,8 @@ class RedisInvalidationChannel {
   // is_valid_invalidation_id refuses; connection faults as RedisSessionStore.  Thread-safe.
   std::int64_t publish(InvalidationKind kind, std::string_view internal_id);
 
-  // Starts the listener thread.  At most once per channel: a second call is
-  // WAVE_ERR_INVALID_ARGUMENT.  Never throws for Redis faults: the thread connects in the
+  // Starts the listener thread.  At most once per channel, and not after stop(): such a
+  // call is WAVE_ERR_INVALID_ARGUMENT.  Never throws for Redis faults: the thread connects in the
   // background (subscribed() tells when it is).
   void start(MessageHandler on_message, ResubscribedHandler on_resubscribed);
 

@@ -337,6 +337,10 @@ TEST_CASE("start() needs both handlers and runs once") {
   seen.start(channel);
   CHECK(status_of([&] { seen.start(channel); }) == WAVE_ERR_INVALID_ARGUMENT);
   REQUIRE(seen.wait_for_resubscriptions(1));
+
+  RedisInvalidationChannel stopped(options_for(wave_test::fixture_uri("redis"), unique_prefix("stopped")));
+  stopped.stop();
+  CHECK(status_of([&] { seen.start(stopped); }) == WAVE_ERR_INVALID_ARGUMENT);
 }
 
 TEST_CASE("bad options are configuration errors") {
