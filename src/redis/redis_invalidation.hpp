@@ -63,8 +63,8 @@ class RedisInvalidationChannel {
   std::int64_t publish(InvalidationKind kind, std::string_view internal_id);
 
   // Starts the listener thread.  At most once per channel, and not after stop(): such a
-  // call is WAVE_ERR_INVALID_ARGUMENT.  Never throws for Redis faults: the thread connects in the
-  // background (subscribed() tells when it is).
+  // call is WAVE_ERR_INVALID_ARGUMENT, as is an empty handler.  Never throws for Redis
+  // faults: the thread connects in the background (subscribed() tells when it is).
   void start(MessageHandler on_message, ResubscribedHandler on_resubscribed);
 
   // Ends the listener thread and waits for it (at most about 500 ms, the capped connect
