@@ -4,7 +4,7 @@
 //   vmq_acl_auth     one document per user, read unchanged by VerneMQ's MongoDB auth:
 //                    {mountpoint: "", client_id, username, passhash, publish_acl: [{pattern}],
 //                     subscribe_acl: [{pattern}], wave_app_user_id, wave_credential_id,
-//                     wave_updated_at}; unique index on (mountpoint, client_id).
+//                     wave_updated_at_ms}; unique index on (mountpoint, client_id).
 //   wave_identities  {_id: appUserID, internal_id, created_at}; unique index on internal_id.
 //   wave_groups      {_id: groupID, name, owner, members: [internal IDs], created_at};
 //                    index on members.
@@ -14,7 +14,7 @@
 //
 // Thread-safety: one store may be used from any number of threads at once (a client pool).
 // Writes to one document are serialised inside the process: FerretDB v1 loses concurrent
-// updates of one document otherwise (see the .cpp).  The compare-and-set writes
+// updates of one document otherwise (see mongo/mongo_client.hpp).  The compare-and-set writes
 // (upsert_credentials, replace_passhash) put their condition in the update's selector:
 // atomic on MongoDB; on FerretDB v1 atomic among this process's writes only.
 // Timeouts: timeout_ms bounds server selection, connecting, each reply and the wait for a
@@ -29,7 +29,13 @@
 // that does not exist), WAVE_ERR_INVALID_ARGUMENT (an empty, non-UTF-8 or NUL-carrying
 // value, or an internal/group ID VerneMQ would misread: "*", or one with '+', '#', '/').
 // Messages name the operation and the collection and never contain the URI's password.
+//
+// Files (docs/adapters.md): bson_util (BSON building and reading), mongo_client (pool,
+// retry, error mapping, indexes, operations), directory_documents (documents <-> structs),
+// this store (input validation and each operation's logic).
 #pragma once
+
+#include "mongo/mongo_options.hpp"  // MongoOptions
 
 #include <cstdint>
 #include <memory>
@@ -41,12 +47,6 @@
 #include "store/stores.hpp"
 
 namespace wave {
-
-struct MongoOptions {
-  std::string uri;                 // mongodb://[user:pass@]host[:port][/...][?options]
-  std::string database = "wave";   // where all three collections live
-  std::int64_t timeout_ms = 5000;  // server selection, connect and socket timeouts
-};
 
 class MongoDirectoryStore final : public DirectoryStore {
  public:

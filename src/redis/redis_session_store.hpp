@@ -18,7 +18,21 @@
 // connection broke), WAVE_ERR_TIMEOUT, WAVE_ERR_BACKEND (an error reply),
 // WAVE_ERR_CONFIG (bad URI / options, thrown by the constructor), WAVE_ERR_CONFLICT
 // (map_user: the mapping names another internal ID than the request).  Thread-safe.
+//
+// Besides keys, Wave uses one pub/sub channel in the same Redis (RedisInvalidationChannel,
+// redis/redis_invalidation.hpp):
+//   <prefix>wave:invalidate     messages "credential:<internalID>" (a credential was
+//                               rotated or revoked) and "acl:<internalID>" (the user's
+//                               topic patterns changed); every instance drops its cached
+//                               entries for that user, and flushes its whole cache after
+//                               each (re)subscription, since pub/sub drops messages while
+//                               a subscriber is disconnected.
+// Files: redis_uri (URI parsing), redis_connection (dialling, AUTH/SELECT, commands,
+// fault mapping, the pool), this store (the Lua scripts and the operations),
+// invalidation_message and redis_invalidation (the channel).
 #pragma once
+
+#include "redis/redis_options.hpp"  // RedisOptions
 
 #include <cstdint>
 #include <memory>
@@ -27,13 +41,6 @@
 #include "store/stores.hpp"
 
 namespace wave {
-
-struct RedisOptions {
-  std::string uri;         // see above
-  std::string key_prefix;  // put in front of every key ("" = none)
-  int pool_size = 8;       // connections at most
-  std::int64_t timeout_ms = 2000;  // connect timeout and per-command timeout
-};
 
 class RedisSessionStore final : public SessionStore {
  public:

@@ -6,3 +6,11 @@ wave_add_test(redis
   LIBS PkgConfig::HIREDIS Threads::Threads
   LABELS integration
   FIXTURES redis)
+# The cache invalidation channel (pub/sub) against the `redis` fixture and private servers
+# the tests stop, restart and pause.
+wave_add_test(redis_invalidation
+  SOURCES test_redis_invalidation.cpp
+  COMPONENTS redis common
+  LIBS PkgConfig::HIREDIS Threads::Threads
+  LABELS integration
+  FIXTURES redis)

@@ -1,5 +1,6 @@
 // The parsers in front of the stores, without servers: the app endpoint's answer
-// (interpret_app_answer) and the Redis URI (parse_redis_uri).
+// (interpret_app_answer), the Redis URI (parse_redis_uri) and the cache invalidation
+// messages (parse_invalidation_message).
 #include <doctest/doctest.h>
 
 #include <string>
@@ -9,6 +10,7 @@
 #include "appauth/app_auth_client.hpp"
 #include "common/error.hpp"
 #include "integration/test_errors.hpp"
+#include "redis/invalidation_message.hpp"
 #include "redis/redis_uri.hpp"
 
 using namespace std::string_literals;
@@ -257,4 +259,40 @@ TEST_CASE("Redis URI: the display never comes from the password") {
   const auto endpoint = parse_redis_uri("redis://:evil.example%3A1@good.example");
   CHECK(endpoint.password == "evil.example:1");
   CHECK(endpoint.display == "good.example:6379");
+}
+
+// ---- Invalidation messages (redis/invalidation_message.hpp) ---------------------------------
+
+TEST_CASE("invalidation message: format and parse round-trip") {
+  using wave::InvalidationKind;
+  const std::string uuid = "0f8fad5b-d9cb-469f-a165-70867728950e";
+  CHECK(wave::format_invalidation_message(InvalidationKind::credential, uuid) == "credential:" + uuid);
+  CHECK(wave::format_invalidation_message(InvalidationKind::acl, "user_1.a") == "acl:user_1.a");
+  for (const auto kind : {InvalidationKind::credential, InvalidationKind::acl}) {
+    for (const std::string& id : {uuid, std::string("A"), std::string(wave::kMaxInvalidationIdSize, 'z')}) {
+      const auto parsed = wave::parse_invalidation_message(wave::format_invalidation_message(kind, id));
+      REQUIRE(parsed.has_value());
+      CHECK(parsed->kind == kind);
+      CHECK(parsed->internal_id == id);
+    }
+  }
+}
+
+TEST_CASE("invalidation message: anything but <kind>:<id> is refused") {
+  for (const std::string& message : std::vector<std::string>{
+           "", ":", "acl", "acl:", ":id", "credential", "credentials:id", "Credential:id", "ACL:id", " acl:id",
+           "acl :id", "acl: id", "acl:id ", "acl:id\n", "acl:a:b", "acl::b", "acl:a/b", "acl:a+b", "acl:a#b",
+           "acl:*", std::string("acl:a\0b", 7), std::string("acl\0:a", 6), "acl:\xc3\xa9t\xc3\xa9",
+           "acl:\xff", "acl:" + std::string(wave::kMaxInvalidationIdSize + 1, 'a'), "session:id"}) {
+    CAPTURE(message);
+    CHECK_FALSE(wave::parse_invalidation_message(message).has_value());
+  }
+}
+
+TEST_CASE("invalidation message: an invalid ID is refused without echoing it") {
+  for (const std::string& id : std::vector<std::string>{"", "a b", "a:b", "secret/one", std::string(129, 'x')}) {
+    const auto error = error_of([&] { wave::format_invalidation_message(wave::InvalidationKind::acl, id); });
+    CHECK(error.status() == WAVE_ERR_INVALID_ARGUMENT);
+    if (!id.empty()) CHECK(std::string(error.what()).find(id) == std::string::npos);
+  }
 }
