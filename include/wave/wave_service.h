@@ -259,13 +259,18 @@ WAVE_API wave_status wave_service_revoke(wave_service *service, const uint8_t *t
  * other status is a fault (Redis, MongoDB or the app unreachable...) that the caller must
  * treat as a refusal.  No bcrypt runs here.
  *
- * `flags`: 0, or WAVE_CHECK_CACHED_ONLY: answer from this process's in-memory cache only,
- * never blocking on Redis, MongoDB or the app (for a server's I/O threads).  When the answer
- * needs them, the call returns WAVE_ERR_WOULD_BLOCK (not a grant): ask again with flags 0
- * from a thread that may block.  A refusal that needs no I/O (malformed IDs) is answered
- * either way.  Other flag bits are reserved: WAVE_ERR_INVALID_ARGUMENT.
+ * `flags`: 0, or a combination of
+ *  - WAVE_CHECK_CACHED_ONLY: answer from this process's in-memory cache only, never
+ *    blocking on Redis, MongoDB or the app (for a server's I/O threads).  When the answer
+ *    needs them, the call returns WAVE_ERR_WOULD_BLOCK (not a grant): ask again without it
+ *    from a thread that may block.  A refusal that needs no I/O (malformed IDs) is answered
+ *    either way.
+ *  - WAVE_CHECK_NO_APP: never ask the app endpoint (a broker's own thread): a CONNECT whose
+ *    session needs renewing through the app is refused instead (WAVE_ERR_DENIED).
+ * Other flag bits are reserved: WAVE_ERR_INVALID_ARGUMENT.
  */
 #define WAVE_CHECK_CACHED_ONLY 1u
+#define WAVE_CHECK_NO_APP 2u
 
 /*
  * A client connecting: `client_id` must equal `username` and be a Wave internal ID; the
@@ -294,6 +299,34 @@ WAVE_API wave_status wave_service_authorize_publish(wave_service *service, const
 WAVE_API wave_status wave_service_authorize_subscribe(wave_service *service, const char *username,
                                                       const char *const *filters, size_t count, unsigned flags,
                                                       wave_status *results_out);
+
+/* ---- Changes made by other processes --------------------------------------------------- */
+
+/* What changed for a user: the credential (rotation, revoke: the old MQTT password no longer
+ * works) or the ACL patterns (group membership).  Values are fixed. */
+typedef enum wave_invalidation_kind {
+  WAVE_INVALIDATION_CREDENTIAL = 0,
+  WAVE_INVALIDATION_ACL = 1
+} wave_invalidation_kind;
+
+/* Called with the user's internal ID (borrowed for the call) and the userdata given. */
+typedef void (*wave_invalidation_callback)(wave_invalidation_kind kind, const char *internal_id, void *userdata);
+
+/*
+ * Every service announces its credential and ACL changes (storage "servers": on the Redis
+ * channel "<redisKeyPrefix>wave:invalidate").  This starts a listener thread, owned by the
+ * service, that takes the other processes' announcements: each drops the user's entries from
+ * this service's cache at once (instead of within credentialCacheTTLSeconds), then calls
+ * `callback` (may be NULL) on the listener thread; e.g. a broker plugin disconnects the
+ * clients of a user whose credential changed.  After every (re)connection to Redis the whole
+ * cache is dropped, since announcements made meanwhile are lost.  Redis faults never fail
+ * this call: the thread reconnects by itself.  With storage "memory" this service's own
+ * changes are reported, synchronously.  At most once per service (WAVE_ERR_INVALID_ARGUMENT
+ * after that).  The callback must not free the service; wave_service_free() stops the
+ * listener and waits for a running callback before it returns.  Thread-safe.
+ */
+WAVE_API wave_status wave_service_listen_invalidations(wave_service *service, wave_invalidation_callback callback,
+                                                       void *userdata);
 
 WAVE_END_DECLS
 

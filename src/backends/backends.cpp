@@ -4,6 +4,7 @@
 
 #include "common/error.hpp"
 #include "mongo/mongo_directory_store.hpp"
+#include "redis/redis_invalidation.hpp"
 #include "redis/redis_session_store.hpp"
 #include "store/memory_stores.hpp"
 
@@ -26,10 +27,12 @@ Backends::Backends(const Config& config) {
   if (config.storage == StorageBackend::memory) {
     sessions_ = std::make_shared<MemorySessionStore>();
     directory_ = std::make_shared<MemoryDirectoryStore>();
+    invalidation_ = std::make_shared<MemoryInvalidationChannel>();
     return;
   }
-  redis_ = std::make_shared<RedisSessionStore>(
-      RedisOptions{config.redis_uri, config.redis_key_prefix, config.redis_pool_size, config.redis_timeout_ms});
+  const RedisOptions redis{config.redis_uri, config.redis_key_prefix, config.redis_pool_size, config.redis_timeout_ms};
+  redis_ = std::make_shared<RedisSessionStore>(redis);
+  invalidation_ = std::make_shared<RedisInvalidationChannel>(redis);
   mongo_ = std::make_shared<MongoDirectoryStore>(
       MongoOptions{config.mongo_uri, config.mongo_database, config.mongo_timeout_ms});
   sessions_ = redis_;

@@ -21,6 +21,8 @@ class Backends {
 
   const std::shared_ptr<SessionStore>& sessions() const noexcept { return sessions_; }
   const std::shared_ptr<DirectoryStore>& directory() const noexcept { return directory_; }
+  // Redis pub/sub with "servers", an in-process channel with "memory".
+  const std::shared_ptr<InvalidationChannel>& invalidation() const noexcept { return invalidation_; }
 
   // Readiness: pings Redis, then MongoDB (in-memory stores: nothing to ping).  Throws the
   // first fault as wave::Error, its message starting with "redis: " or "mongodb: ".
@@ -30,6 +32,7 @@ class Backends {
  private:
   std::shared_ptr<SessionStore> sessions_;
   std::shared_ptr<DirectoryStore> directory_;
+  std::shared_ptr<InvalidationChannel> invalidation_;
   std::shared_ptr<RedisSessionStore> redis_;  // null with in-memory stores
   std::shared_ptr<MongoDirectoryStore> mongo_;
 };

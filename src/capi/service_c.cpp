@@ -115,9 +115,10 @@ wave_status authorize_result(const wave::Decision& decision) {
 }
 
 wave::CheckMode check_mode(unsigned flags) {
-  if ((flags & ~WAVE_CHECK_CACHED_ONLY) != 0u)
-    wave::fail(WAVE_ERR_INVALID_ARGUMENT, "flags: unknown bits (0 or WAVE_CHECK_CACHED_ONLY)");
-  return (flags & WAVE_CHECK_CACHED_ONLY) != 0u ? wave::CheckMode::cached_only : wave::CheckMode::full;
+  if ((flags & ~(WAVE_CHECK_CACHED_ONLY | WAVE_CHECK_NO_APP)) != 0u)
+    wave::fail(WAVE_ERR_INVALID_ARGUMENT, "flags: unknown bits (WAVE_CHECK_CACHED_ONLY, WAVE_CHECK_NO_APP)");
+  if ((flags & WAVE_CHECK_CACHED_ONLY) != 0u) return wave::CheckMode::cached_only;
+  return (flags & WAVE_CHECK_NO_APP) != 0u ? wave::CheckMode::stores_only : wave::CheckMode::full;
 }
 
 }  // namespace
@@ -137,7 +138,8 @@ WAVE_API wave_status wave_service_new(const wave_config* config, wave_service** 
     handle->global_initialised = true;
     handle->backends = std::make_unique<wave::Backends>(*config->config);
     handle->service = std::make_unique<wave::Service>(*config->config, handle->backends->sessions(),
-                                                      handle->backends->directory());
+                                                      handle->backends->directory(),
+                                                      handle->backends->invalidation());
     *out = handle.release();
     return WAVE_OK;
   });
@@ -543,6 +545,21 @@ WAVE_API wave_status wave_service_authorize_subscribe(wave_service* service, con
   if (status != WAVE_OK && status != WAVE_ERR_DENIED && results_out != nullptr)
     for (size_t i = 0; i < count; ++i) results_out[i] = status;
   return status;
+}
+
+WAVE_API wave_status wave_service_listen_invalidations(wave_service* service, wave_invalidation_callback callback,
+                                                       void* userdata) {
+  return guarded([&] {
+    require(service, "service");
+    service->service->listen_invalidations(
+        [callback, userdata](wave::InvalidationKind kind, std::string_view internal_id) {
+          if (callback == nullptr) return;
+          const std::string id(internal_id);
+          callback(kind == wave::InvalidationKind::credential ? WAVE_INVALIDATION_CREDENTIAL : WAVE_INVALIDATION_ACL,
+                   id.c_str(), userdata);
+        });
+    return WAVE_OK;
+  });
 }
 
 }  // extern "C"

@@ -9,12 +9,9 @@
 #include <string>
 #include <string_view>
 
-namespace wave {
+#include "store/stores.hpp"  // InvalidationKind
 
-enum class InvalidationKind {
-  credential,  // a user's credential changed (login rotation, revoke): drop cached credentials
-  acl,         // a user's topic patterns changed (group membership): drop cached ACL answers
-};
+namespace wave {
 
 struct Invalidation {
   InvalidationKind kind;

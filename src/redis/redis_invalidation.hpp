@@ -40,11 +40,11 @@ class RedisConnectionPool;
 class RedisServer;
 }  // namespace redis
 
-class RedisInvalidationChannel {
+class RedisInvalidationChannel final : public InvalidationChannel {
  public:
   // Called on the listener thread, one call at a time, in the order Redis delivered.
-  using MessageHandler = std::function<void(InvalidationKind kind, std::string_view internal_id)>;
-  using ResubscribedHandler = std::function<void()>;
+  using InvalidationChannel::MessageHandler;
+  using InvalidationChannel::ResubscribedHandler;
 
   // Parses the URI and checks the options (WAVE_ERR_CONFIG, as RedisSessionStore); does not
   // connect.  options.pool_size bounds the connections publish() uses.
@@ -60,17 +60,17 @@ class RedisInvalidationChannel {
   // PUBLISH "<kind>:<internal ID>" on a pooled connection; returns how many subscribers
   // Redis delivered it to (0 when none listens).  WAVE_ERR_INVALID_ARGUMENT for an ID that
   // is_valid_invalidation_id refuses; connection faults as RedisSessionStore.  Thread-safe.
-  std::int64_t publish(InvalidationKind kind, std::string_view internal_id);
+  std::int64_t publish(InvalidationKind kind, std::string_view internal_id) override;
 
   // Starts the listener thread.  At most once per channel, and not after stop(): such a
   // call is WAVE_ERR_INVALID_ARGUMENT, as is an empty handler.  Never throws for Redis
   // faults: the thread connects in the background (subscribed() tells when it is).
-  void start(MessageHandler on_message, ResubscribedHandler on_resubscribed);
+  void start(MessageHandler on_message, ResubscribedHandler on_resubscribed) override;
 
   // Ends the listener thread and waits for it (at most about 500 ms, the capped connect
   // timeout, even while Redis is down).  Idempotent, from any thread; from inside a handler
   // it only asks the thread to end, without waiting.
-  void stop() noexcept;
+  void stop() noexcept override;
 
   // Whether the listener is subscribed right now.
   bool subscribed() const noexcept { return subscribed_.load(std::memory_order_acquire); }

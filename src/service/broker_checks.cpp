@@ -74,6 +74,7 @@ Decision Service::Impl::authorize_register(std::string_view client_id, std::stri
   const auto doc = directory->find_acl(username);
   if (!doc || doc->passhash.empty()) return denied("unknown user");
   if (is_revoked_credential(doc->credential_id)) return denied(kLoggedOut);
+  if (mode == CheckMode::stores_only) return denied(kSessionExpired);  // the app is not asked from here
   return renew_session(username, password, digest, *doc);
 }
 

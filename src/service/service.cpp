@@ -5,6 +5,7 @@
 #include <utility>
 
 #include "common/error.hpp"
+#include "common/log.hpp"
 #include "common/utf8.hpp"
 #include "crypto/password.hpp"
 #include "service/passhash.hpp"
@@ -62,8 +63,10 @@ std::uint64_t nanoseconds_since(std::chrono::steady_clock::time_point started) {
 }  // namespace
 
 Service::Impl::Impl(Config cfg, std::shared_ptr<SessionStore> session_store,
-                    std::shared_ptr<DirectoryStore> directory_store)
+                    std::shared_ptr<DirectoryStore> directory_store,
+                    std::shared_ptr<InvalidationChannel> invalidation_channel)
     : config(std::move(cfg)),
+      invalidation(std::move(invalidation_channel)),
       cache(config.credential_cache_size, std::chrono::seconds(config.credential_cache_ttl_seconds)) {
   if (!session_store || !directory_store) fail(WAVE_ERR_INVALID_ARGUMENT, "Service: the stores must not be null");
   validator = config.token_validator;
@@ -135,22 +138,36 @@ bool Service::Impl::verify_passhash(std::string_view password, std::string_view 
 // goes through one of these, which drops the user's cached entry after the write; so no
 // path can forget to.
 
+void Service::Impl::invalidate(InvalidationKind kind, const std::string& internal_id) {
+  cache.erase(internal_id);
+  if (!invalidation) return;
+  try {
+    invalidation->publish(kind, internal_id);
+  } catch (const Error& error) {
+    // The write itself succeeded; the other processes' caches then expire the entry within
+    // credentialCacheTTLSeconds, the bound that holds without announcements.
+    count(counters.session_store_errors);
+    log::write(WAVE_LOG_WARNING, std::string("could not announce a change to other processes (their caches expire it "
+                                             "within credentialCacheTTLSeconds): ") + error.what());
+  }
+}
+
 MapResult Service::Impl::map_user(const MapRequest& request) {
   MapResult mapped = sessions->map_user(request);
   // A rotation ended the old token's session: its cached credential must go at once.
-  if (mapped.previous_token) cache.erase(mapped.internal_id);
+  if (mapped.previous_token) invalidate(InvalidationKind::credential, mapped.internal_id);
   return mapped;
 }
 
 std::optional<RevokeResult> Service::Impl::end_session(std::string_view token) {
   auto ended = sessions->revoke(token);
-  if (ended) cache.erase(ended->internal_id);
+  if (ended) invalidate(InvalidationKind::credential, ended->internal_id);
   return ended;
 }
 
 bool Service::Impl::forget_credential(const std::string& internal_id, std::string_view password_digest) {
   const bool forgotten = sessions->forget_credential(internal_id, password_digest);
-  cache.erase(internal_id);
+  invalidate(InvalidationKind::credential, internal_id);
   return forgotten;
 }
 
@@ -159,35 +176,51 @@ bool Service::Impl::upsert_credentials(const std::string& internal_id, const std
                                        const std::string& expected_credential_id, const acl::Patterns& patterns) {
   const bool written = directory->upsert_credentials(internal_id, app_user_id, passhash, credential_id,
                                                      expected_credential_id, patterns.publish, patterns.subscribe);
-  cache.erase(internal_id);
+  invalidate(InvalidationKind::credential, internal_id);
   return written;
 }
 
 bool Service::Impl::replace_passhash(const std::string& internal_id, const std::string& credential_id,
                                      const std::string& new_passhash, const std::string& new_credential_id) {
   const bool replaced = directory->replace_passhash(internal_id, credential_id, new_passhash, new_credential_id);
-  cache.erase(internal_id);
+  invalidate(InvalidationKind::credential, internal_id);
   return replaced;
 }
 
 void Service::Impl::add_patterns(const std::string& internal_id, const std::vector<std::string>& publish,
                                  const std::vector<std::string>& subscribe) {
   directory->add_patterns(internal_id, publish, subscribe);
-  cache.erase(internal_id);
+  invalidate(InvalidationKind::acl, internal_id);
 }
 
 void Service::Impl::remove_patterns(const std::string& internal_id, const std::vector<std::string>& publish,
                                     const std::vector<std::string>& subscribe) {
   directory->remove_patterns(internal_id, publish, subscribe);
-  cache.erase(internal_id);
+  invalidate(InvalidationKind::acl, internal_id);
 }
 
 // ---- the facade -------------------------------------------------------------------------------
 
-Service::Service(Config config, std::shared_ptr<SessionStore> sessions, std::shared_ptr<DirectoryStore> directory)
-    : impl_(std::make_unique<Impl>(std::move(config), std::move(sessions), std::move(directory))) {}
+Service::Service(Config config, std::shared_ptr<SessionStore> sessions, std::shared_ptr<DirectoryStore> directory,
+                 std::shared_ptr<InvalidationChannel> invalidation)
+    : impl_(std::make_unique<Impl>(std::move(config), std::move(sessions), std::move(directory),
+                                   std::move(invalidation))) {}
 
-Service::~Service() = default;
+Service::~Service() {
+  // The listener's handlers use the cache: they must be done before it goes.
+  if (impl_->invalidation) impl_->invalidation->stop();
+}
+
+void Service::listen_invalidations(InvalidationHandler on_change) {
+  Impl& impl = *impl_;
+  if (!impl.invalidation) fail(WAVE_ERR_INVALID_ARGUMENT, "this service has no invalidation channel");
+  impl.invalidation->start(
+      [&impl, on_change = std::move(on_change)](InvalidationKind kind, std::string_view internal_id) {
+        impl.cache.erase(internal_id);
+        if (on_change) on_change(kind, internal_id);
+      },
+      [&impl] { impl.cache.clear(); });
+}
 
 ServiceStats Service::stats() const {
   const auto load = [](const std::atomic<std::uint64_t>& counter) { return counter.load(std::memory_order_relaxed); };

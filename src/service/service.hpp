@@ -29,6 +29,7 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <optional>
 #include <string>
@@ -84,6 +85,8 @@ struct Decision {
 // How far a broker-side check may go for its answer.
 enum class CheckMode {
   full,         // the in-process cache, then the stores and the app endpoint
+  stores_only,  // the cache and the stores, never the app (a broker's own thread: a
+                // session that needs renewing is refused instead)
   cached_only,  // the in-process cache only: never blocks on I/O (Decision::would_block)
 };
 
@@ -116,7 +119,12 @@ class Service {
   // Uses the given stores (which must not be null; src/backends opens them from the
   // config) and builds the app endpoint client.  Throws WAVE_ERR_CONFIG for bad settings.
   // No server needs to be up: each is first used by the first call that needs it.
-  Service(Config config, std::shared_ptr<SessionStore> sessions, std::shared_ptr<DirectoryStore> directory);
+  // `invalidation` (may be null: this process only) announces every credential and ACL
+  // change to the other processes sharing the stores, and carries theirs to
+  // listen_invalidations().
+  Service(Config config, std::shared_ptr<SessionStore> sessions, std::shared_ptr<DirectoryStore> directory,
+          std::shared_ptr<InvalidationChannel> invalidation = nullptr);
+  // Stops the invalidation listener first (its handlers have returned when this returns).
   ~Service();
   Service(const Service&) = delete;
   Service& operator=(const Service&) = delete;
@@ -199,6 +207,14 @@ class Service {
   // One decision per filter, in order (with cached_only: all would_block, or none).
   std::vector<Decision> authorize_subscribe(std::string_view username, const std::vector<std::string>& filters,
                                             CheckMode mode = CheckMode::full);
+
+  // Listens to the other processes' announcements (at most once per Service): each drops
+  // the user's entries from this process's cache, then calls `on_change` (may be empty) on
+  // the listener's thread; after every (re)subscription the whole cache is dropped, since
+  // announcements made meanwhile are lost.  WAVE_ERR_INVALID_ARGUMENT without a channel or
+  // when already listening.
+  using InvalidationHandler = std::function<void(InvalidationKind kind, std::string_view internal_id)>;
+  void listen_invalidations(InvalidationHandler on_change);
 
   ServiceStats stats() const;
   const Config& config() const noexcept;

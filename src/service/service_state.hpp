@@ -106,11 +106,13 @@ struct Service::Impl {
   Counters counters;  // before the stores: they count into it
   std::shared_ptr<SessionStore> sessions;
   std::shared_ptr<DirectoryStore> directory;
+  std::shared_ptr<InvalidationChannel> invalidation;  // null: nobody else to tell
   std::unique_ptr<AppAuthClient> app;
   service_detail::UserCache cache;
   service_detail::KeyedLocks user_locks;
 
-  Impl(Config cfg, std::shared_ptr<SessionStore> session_store, std::shared_ptr<DirectoryStore> directory_store);
+  Impl(Config cfg, std::shared_ptr<SessionStore> session_store, std::shared_ptr<DirectoryStore> directory_store,
+       std::shared_ptr<InvalidationChannel> invalidation_channel);
 
   // ---- tokens, the app and bcrypt (service.cpp) ---------------------------------------
   // The format check, then the MQTT password the token maps to (no network call yet).
@@ -121,7 +123,9 @@ struct Service::Impl {
   std::string hash_passhash(std::string_view password);
   bool verify_passhash(std::string_view password, std::string_view passhash);
 
-  // ---- writes: each drops the user's entry from this process's cache (service.cpp) ------
+  // ---- writes: each drops the user's entry from this process's cache and announces the
+  // change to the other processes (invalidate), so no path can forget to (service.cpp) ----
+  void invalidate(InvalidationKind kind, const std::string& internal_id);
   MapResult map_user(const MapRequest& request);
   std::optional<RevokeResult> end_session(std::string_view token);
   bool forget_credential(const std::string& internal_id, std::string_view password_digest);

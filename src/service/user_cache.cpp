@@ -89,6 +89,14 @@ void UserCache::erase(std::string_view id) {
   shard.entries.erase(it);
 }
 
+void UserCache::clear() {
+  for (const auto& shard : shards_) {
+    std::lock_guard lock(shard->mutex);
+    shard->order.clear();
+    shard->entries.clear();
+  }
+}
+
 std::size_t UserCache::size() {
   std::size_t total = 0;
   for (auto& shard : shards_) {

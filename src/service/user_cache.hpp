@@ -37,6 +37,8 @@ class UserCache {
   void store_authorizer(std::string_view id, std::shared_ptr<const acl::Authorizer> authorizer);
 
   void erase(std::string_view id);
+  // Drops every entry (announcements of other processes' changes may have been lost).
+  void clear();
   std::size_t size();
 
  private:

@@ -296,4 +296,28 @@ std::vector<Group> MemoryDirectoryStore::groups_of(std::string_view internal_id)
   return result;
 }
 
+// ---- invalidation ----------------------------------------------------------------------------
+
+std::int64_t MemoryInvalidationChannel::publish(InvalidationKind kind, std::string_view internal_id) {
+  std::lock_guard lock(mutex_);
+  if (!on_message_) return 0;
+  on_message_(kind, internal_id);
+  return 1;
+}
+
+void MemoryInvalidationChannel::start(MessageHandler on_message, ResubscribedHandler on_resubscribed) {
+  if (!on_message || !on_resubscribed) fail(WAVE_ERR_INVALID_ARGUMENT, "the invalidation handlers must not be empty");
+  std::lock_guard lock(mutex_);
+  if (started_ || stopped_) fail(WAVE_ERR_INVALID_ARGUMENT, "the invalidation channel was started before");
+  started_ = true;
+  on_message_ = std::move(on_message);
+  on_resubscribed();
+}
+
+void MemoryInvalidationChannel::stop() noexcept {
+  std::lock_guard lock(mutex_);
+  stopped_ = true;
+  on_message_ = nullptr;
+}
+
 }  // namespace wave

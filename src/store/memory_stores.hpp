@@ -97,4 +97,20 @@ class MemoryDirectoryStore final : public DirectoryStore {
   std::map<std::string, Group> groups_;                      // by group ID (ordered: stable listings)
 };
 
+// The invalidation channel of one process: an announcement reaches this channel's own
+// listener (if started), synchronously, on the publishing thread.  The handlers must not
+// publish on the same channel.
+class MemoryInvalidationChannel final : public InvalidationChannel {
+ public:
+  std::int64_t publish(InvalidationKind kind, std::string_view internal_id) override;
+  void start(MessageHandler on_message, ResubscribedHandler on_resubscribed) override;
+  void stop() noexcept override;
+
+ private:
+  std::mutex mutex_;  // held while a handler runs: one call at a time, and stop() waits
+  MessageHandler on_message_;
+  bool started_ = false;
+  bool stopped_ = false;
+};
+
 }  // namespace wave

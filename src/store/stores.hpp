@@ -9,6 +9,8 @@
 #pragma once
 
 #include <chrono>
+#include <cstdint>
+#include <functional>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -155,6 +157,40 @@ class DirectoryStore {
   // earlier read included); nullopt: no such group.
   virtual std::optional<Group> delete_group(std::string_view group_id) = 0;
   virtual std::vector<Group> groups_of(std::string_view internal_id) = 0;
+};
+
+// ---- Cache invalidation across processes (Redis pub/sub) ----------------------------------
+//
+// Every process keeps an in-process cache of credentials and ACLs.  A write that changes
+// what those caches mirror is announced here, so other processes drop their entries at
+// once instead of when the entries expire.  Delivery is best effort (pub/sub loses what is
+// published while a listener is disconnected): a listener is told when it (re)subscribed,
+// and must then forget everything it cached.
+
+enum class InvalidationKind {
+  credential,  // a user's credential changed (login rotation, revoke): drop cached credentials
+  acl,         // a user's topic patterns changed (group membership): drop cached ACL answers
+};
+
+class InvalidationChannel {
+ public:
+  // Called on the listener's thread, one call at a time.
+  using MessageHandler = std::function<void(InvalidationKind kind, std::string_view internal_id)>;
+  using ResubscribedHandler = std::function<void()>;
+
+  virtual ~InvalidationChannel() = default;
+
+  // Announces a change of `internal_id`'s credential or ACL; returns how many listeners it
+  // reached.  Faults throw as the stores do.  Thread-safe.
+  virtual std::int64_t publish(InvalidationKind kind, std::string_view internal_id) = 0;
+
+  // Starts listening (at most once): on_message per announcement, on_resubscribed after
+  // every (re)subscription.  Never throws for backend faults: it retries in the background.
+  virtual void start(MessageHandler on_message, ResubscribedHandler on_resubscribed) = 0;
+
+  // Stops listening and waits for the handlers to return (unless called from one).
+  // Idempotent, from any thread.
+  virtual void stop() noexcept = 0;
 };
 
 }  // namespace wave

@@ -15,3 +15,10 @@ wave_add_test(service_faults
   LABELS integration
   FIXTURES redis mongo app
   TIMEOUT 600)
+# Two wave_service handles on the same servers: announcements reach the other's cache.
+wave_add_test(invalidation_capi
+  SOURCES test_invalidation_capi.cpp
+  LIBS wave::wave
+  LABELS integration
+  FIXTURES redis mongo app
+  TIMEOUT 300)

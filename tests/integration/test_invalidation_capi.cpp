@@ -1,0 +1,183 @@
+// Changes made by one process reach the others' caches: two wave_service handles on the
+// same real Redis and FerretDB (as two wave-server instances, or a server and a broker
+// plugin), through the public C API.
+#include <doctest/doctest.h>
+
+#include <wave/wave.h>
+
+#include <chrono>
+#include <condition_variable>
+#include <cstdlib>
+#include <mutex>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "integration/test_servers.hpp"
+
+namespace {
+
+using namespace std::chrono_literals;
+
+std::string unique_name(const char* tag) {
+  char id[WAVE_UUID_STRING_SIZE];
+  REQUIRE(wave_uuid_v4(id) == WAVE_OK);
+  return std::string("inv_") + tag + "_" + std::string(id, 8);
+}
+
+wave_service* open_service(const std::string& name, const char* storage = "servers") {
+  const std::string json =
+      "{\"authenticationCheckEndpoint\":\"" + wave_test::fixture_uri("app") +
+      "\",\"tokenValidationRegex\":\"[A-Za-z0-9:_.-]{1,200}\",\"bcryptCost\":4,\"storage\":\"" + storage +
+      "\",\"redisURI\":\"" + wave_test::fixture_uri("redis") + "\",\"redisKeyPrefix\":\"" + name +
+      ":\",\"mongoURI\":\"" + wave_test::fixture_uri("mongo") + "\",\"mongoDatabase\":\"" + name + "\"}";
+  wave_config* config = nullptr;
+  REQUIRE(wave_config_parse(json.data(), json.size(), "test", &config) == WAVE_OK);
+  wave_service* service = nullptr;
+  const wave_status status = wave_service_new(config, &service);
+  wave_config_free(config);
+  REQUIRE(status == WAVE_OK);
+  return service;
+}
+
+// What a listener was told, waited for with a deadline.
+struct Heard {
+  std::mutex mutex;
+  std::condition_variable changed;
+  std::vector<std::pair<wave_invalidation_kind, std::string>> events;
+
+  static void record(wave_invalidation_kind kind, const char* internal_id, void* userdata) {
+    auto& self = *static_cast<Heard*>(userdata);
+    {
+      std::lock_guard lock(self.mutex);
+      self.events.emplace_back(kind, internal_id);
+    }
+    self.changed.notify_all();
+  }
+
+  bool wait_for(wave_invalidation_kind kind, const std::string& id, std::chrono::milliseconds within) {
+    std::unique_lock lock(mutex);
+    return changed.wait_for(lock, within, [&] {
+      for (const auto& [k, i] : events)
+        if (k == kind && i == id) return true;
+      return false;
+    });
+  }
+};
+
+struct Login {
+  std::string internal_id;
+  std::string password;
+};
+
+Login login(wave_service* service, const std::string& token) {
+  wave_credentials* credentials = nullptr;
+  REQUIRE(wave_service_login(service, reinterpret_cast<const uint8_t*>(token.data()), token.size(), &credentials) ==
+          WAVE_OK);
+  Login result{wave_credentials_internal_id(credentials), wave_credentials_password(credentials)};
+  wave_credentials_free(credentials);
+  return result;
+}
+
+wave_status connect(wave_service* service, const Login& user, unsigned flags) {
+  return wave_service_authorize_register(service, user.internal_id.c_str(), user.internal_id.c_str(),
+                                         reinterpret_cast<const uint8_t*>(user.password.data()), user.password.size(),
+                                         flags);
+}
+
+}  // namespace
+
+TEST_SUITE("invalidation") {
+  TEST_CASE("a revoke in one process empties the other's cache within a second and tells its listener") {
+    const std::string name = unique_name("revoke");
+    wave_service* a = open_service(name);
+    wave_service* b = open_service(name);
+    Heard heard;
+    REQUIRE(wave_service_listen_invalidations(b, Heard::record, &heard) == WAVE_OK);
+    CHECK(wave_service_listen_invalidations(b, Heard::record, &heard) == WAVE_ERR_INVALID_ARGUMENT);  // once
+
+    const std::string token = "user:" + name + ":t1";
+    const Login alice = login(a, token);
+    REQUIRE(connect(b, alice, 0) == WAVE_OK);
+    REQUIRE(connect(b, alice, WAVE_CHECK_CACHED_ONLY) == WAVE_OK);  // now in b's cache
+    const auto started = std::chrono::steady_clock::now();
+    REQUIRE(wave_service_revoke(a, reinterpret_cast<const uint8_t*>(token.data()), token.size(), nullptr) == WAVE_OK);
+    CHECK(heard.wait_for(WAVE_INVALIDATION_CREDENTIAL, alice.internal_id, 1000ms));
+    CHECK(std::chrono::steady_clock::now() - started < 1s);
+    // b's cached grant is gone: a cache-only check must now ask the stores, which refuse.
+    CHECK(connect(b, alice, WAVE_CHECK_CACHED_ONLY) == WAVE_ERR_WOULD_BLOCK);
+    CHECK(connect(b, alice, 0) == WAVE_ERR_DENIED);
+    wave_service_free(b);  // stops the listener first
+    wave_service_free(a);
+  }
+
+  TEST_CASE("group membership changes are announced as ACL changes") {
+    const std::string name = unique_name("acl");
+    wave_service* a = open_service(name);
+    wave_service* b = open_service(name);
+    Heard heard;
+    REQUIRE(wave_service_listen_invalidations(b, Heard::record, &heard) == WAVE_OK);
+    const std::string owner_token = "user:" + name + "-owner:t";
+    const std::string member_app = name + "-member";
+    login(a, owner_token);
+    const Login member = login(a, "user:" + member_app + ":t");
+    const char* members[] = {member_app.c_str()};
+    wave_group_creation* creation = nullptr;
+    REQUIRE(wave_service_group_create(a, reinterpret_cast<const uint8_t*>(owner_token.data()), owner_token.size(),
+                                      "team", members, 1, &creation) == WAVE_OK);
+    const std::string group_id = wave_group_id(wave_group_creation_group(creation));
+    wave_group_creation_free(creation);
+    CHECK(heard.wait_for(WAVE_INVALIDATION_ACL, member.internal_id, 1000ms));
+    // b learns the group topic, then loses it at once when the member is removed.
+    const std::string topic = "conversations/group/" + group_id + "/" + member.internal_id;
+    CHECK(wave_service_authorize_publish(b, member.internal_id.c_str(), topic.c_str(), 0) == WAVE_OK);
+    {
+      std::lock_guard lock(heard.mutex);
+      heard.events.clear();
+    }
+    REQUIRE(wave_service_group_remove_member(a, reinterpret_cast<const uint8_t*>(owner_token.data()),
+                                             owner_token.size(), group_id.c_str(), member_app.c_str(),
+                                             nullptr) == WAVE_OK);
+    CHECK(heard.wait_for(WAVE_INVALIDATION_ACL, member.internal_id, 1000ms));
+    CHECK(wave_service_authorize_publish(b, member.internal_id.c_str(), topic.c_str(), 0) == WAVE_ERR_DENIED);
+    wave_service_free(b);
+    wave_service_free(a);
+  }
+
+  TEST_CASE("WAVE_CHECK_NO_APP refuses a CONNECT that would need the app, and asks nobody") {
+    const std::string name = unique_name("noapp");
+    wave_service* a = open_service(name);
+    const Login alice = login(a, "user:" + name + ":t1");
+    // Redis loses the credential (as when its session expires): only the app can renew it.
+    const std::string del = "redis-cli -u '" + wave_test::fixture_uri("redis") + "' DEL '" + name + ":credential:" +
+                            alice.internal_id + "' >/dev/null";
+    REQUIRE(std::system(del.c_str()) == 0);
+    wave_service* fresh = open_service(name);  // an empty in-process cache
+    const auto app_calls = [&] {
+      return wave_service_counter(fresh, WAVE_COUNTER_APP_VALID) + wave_service_counter(fresh, WAVE_COUNTER_APP_INVALID) +
+             wave_service_counter(fresh, WAVE_COUNTER_APP_ERROR);
+    };
+    CHECK(connect(fresh, alice, WAVE_CHECK_NO_APP) == WAVE_ERR_DENIED);
+    CHECK(app_calls() == 0);
+    CHECK(connect(fresh, alice, WAVE_CHECK_NO_APP | WAVE_CHECK_CACHED_ONLY) == WAVE_ERR_WOULD_BLOCK);
+    CHECK(connect(fresh, alice, 4u) == WAVE_ERR_INVALID_ARGUMENT);  // a reserved bit
+    // Control: without the flag the same CONNECT renews the session through the app.
+    CHECK(connect(fresh, alice, 0) == WAVE_OK);
+    CHECK(app_calls() == 1);
+    wave_service_free(fresh);
+    wave_service_free(a);
+  }
+
+  TEST_CASE("storage memory: the service's own changes are reported, synchronously") {
+    const std::string name = unique_name("memory");
+    wave_service* service = open_service(name, "memory");
+    Heard heard;
+    REQUIRE(wave_service_listen_invalidations(service, Heard::record, &heard) == WAVE_OK);
+    const std::string token = "user:" + name + ":t1";
+    const Login alice = login(service, token);
+    REQUIRE(wave_service_revoke(service, reinterpret_cast<const uint8_t*>(token.data()), token.size(), nullptr) ==
+            WAVE_OK);
+    CHECK(heard.wait_for(WAVE_INVALIDATION_CREDENTIAL, alice.internal_id, 0ms));
+    wave_service_free(service);
+  }
+}
