@@ -47,12 +47,14 @@ class VerneMQ:
     """A VerneMQ 2.1.2 node on free loopback ports, from the release in ../shared/vernemq.
 
     With `webhook_base`, start-vernemq.sh configures the six auth webhooks (it waits until
-    they are registered: the listener opens before the plugins are).  Without it, the node
-    runs VerneMQ's own MongoDB auth (vmq_diversity) and nothing else; that configuration is
-    written here, since the script always enables webhooks."""
+    they are registered: the listener opens before the plugins are).  With `mongo_uri`, the
+    node runs VerneMQ's own MongoDB auth (vmq_diversity) and no webhooks; with neither, only
+    `extra_lines` configure it (e.g. vmq_acl with an allow-all file).  Those configurations
+    are written here, since the script always enables webhooks; `ready_hook` names the
+    plugin hook (as `vmq-admin plugin show` lists it) whose registration means ready."""
 
     def __init__(self, release, directory, webhook_base=None, mongo_uri=None, mongo_database=None,
-                 extra_lines=()):
+                 extra_lines=(), ready_hook="vmq_diversity_plugin:auth_on_register"):
         self.release = release
         self.script = os.path.join(self.release, "start-vernemq.sh")
         self.root = os.path.join(directory, "vernemq")
@@ -66,9 +68,9 @@ class VerneMQ:
             subprocess.run([self.script, self.root, str(self.port), webhook_base], env=env, check=True,
                            stdout=subprocess.DEVNULL, timeout=120)
         else:
-            self._start_diversity(mongo_uri, mongo_database, extra_lines)
+            self._start_without_webhooks(mongo_uri, mongo_database, extra_lines, ready_hook)
 
-    def _start_diversity(self, mongo_uri, database, extra_lines):
+    def _start_without_webhooks(self, mongo_uri, database, extra_lines, ready_hook):
         if not os.path.exists(os.path.join(self.root, "bin", "vernemq")):
             os.makedirs(self.root, exist_ok=True)
             tarball = [f for f in os.listdir(self.release) if f.endswith(".tar.gz")]
@@ -76,16 +78,18 @@ class VerneMQ:
                 raise RuntimeError(f"no VerneMQ tarball in {self.release}")
             subprocess.run(["tar", "-xzf", os.path.join(self.release, tarball[0]), "-C", self.root,
                             "--strip-components=1"], check=True, timeout=120)
-        host_port = mongo_uri.split("//", 1)[1].split("/", 1)[0]
-        host, mongo_port = host_port.rsplit(":", 1)
+        diversity = []
+        if mongo_uri is not None:
+            host, mongo_port = mongo_uri.split("//", 1)[1].split("/", 1)[0].rsplit(":", 1)
+            diversity = ["plugins.vmq_diversity = on", "vmq_diversity.auth_mongodb.enabled = on",
+                         f"vmq_diversity.mongodb.host = {host}", f"vmq_diversity.mongodb.port = {mongo_port}",
+                         f"vmq_diversity.mongodb.database = {database}"]
         lines = [f"nodename = vmq{self.port}@127.0.0.1", f"distributed_cookie = vmq_cookie_{self.port}",
                  f"listener.tcp.default = 127.0.0.1:{self.port}",
                  f"listener.vmq.clustering = 127.0.0.1:{self.cluster_port}",
                  f"listener.http.default = 127.0.0.1:{self.http_port}",
                  "allow_anonymous = off", "plugins.vmq_passwd = off", "plugins.vmq_acl = off",
-                 "plugins.vmq_webhooks = off", "plugins.vmq_diversity = on",
-                 "vmq_diversity.auth_mongodb.enabled = on", f"vmq_diversity.mongodb.host = {host}",
-                 f"vmq_diversity.mongodb.port = {mongo_port}", f"vmq_diversity.mongodb.database = {database}",
+                 "plugins.vmq_webhooks = off", "plugins.vmq_diversity = off", *diversity,
                  "metadata_plugin = vmq_swc", "leveldb.maximum_memory.percent = 10", "log.console = file",
                  "log.console.level = info", "log.console.file = ./log/console.log",
                  "log.error.file = ./log/error.log", *extra_lines]
@@ -99,10 +103,10 @@ class VerneMQ:
         while time.time() < deadline:
             shown = subprocess.run([os.path.join(self.root, "bin", "vmq-admin"), "plugin", "show"],
                                    capture_output=True, text=True, timeout=30).stdout
-            if "vmq_diversity_plugin:auth_on_register" in shown:
+            if ready_hook in shown:
                 return
             time.sleep(0.5)
-        raise RuntimeError("vmq_diversity's hooks were not registered within 60 s")
+        raise RuntimeError(f"{ready_hook} was not registered within 60 s")
 
     def admin(self, *args):
         return subprocess.run([os.path.join(self.root, "bin", "vmq-admin"), *args], capture_output=True, text=True,
