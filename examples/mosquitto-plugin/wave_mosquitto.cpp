@@ -35,7 +35,7 @@ struct Plugin {
   mosquitto_plugin_id_t* identifier = nullptr;
   wave_config* config = nullptr;
   wave_service* service = nullptr;
-  unsigned blocking_flags = WAVE_CHECK_NO_APP_FALLBACK;
+  unsigned blocking_flags = WAVE_CHECK_NO_APP;
   std::mutex kick_mutex;
   std::vector<std::string> kick_queue;  // internal IDs whose clients must go
 };
@@ -177,7 +177,7 @@ WAVE_PLUGIN_ENTRY int mosquitto_plugin_init(mosquitto_plugin_id_t* identifier, v
     } else if (key == "app_fallback") {
       bool fallback = false;
       if (!parse_bool(value, fallback)) return fail_init(plugin, "plugin_opt_app_fallback must be true or false");
-      plugin->blocking_flags = fallback ? 0u : WAVE_CHECK_NO_APP_FALLBACK;
+      plugin->blocking_flags = fallback ? 0u : WAVE_CHECK_NO_APP;
     } else {
       mosquitto_log_printf(MOSQ_LOG_ERR, "wave: unknown option plugin_opt_%s (known: config, app_fallback)",
                            options[i].key ? options[i].key : "");

@@ -180,7 +180,7 @@ def test_groups_membership_reaches_deliveries_at_once(world, clients):
     other, _ = login(service, other_user)
     outsider, _ = login(service)
     group = service.create_group(owner_token, "team", [member_user, other_user])
-    gid = group.group_id
+    gid = group.group.group_id
     filter_ = group_topic(gid, "+")
     m = connected(clients, broker, member)
     o = connected(clients, broker, other)
@@ -207,7 +207,7 @@ def test_mqtt5_no_local_keeps_a_sender_from_its_own_group_message(world, clients
     owner, owner_token = login(service)
     member_user = unique("m")
     member, _ = login(service, member_user)
-    gid = service.create_group(owner_token, "nolocal", [member_user]).group_id
+    gid = service.create_group(owner_token, "nolocal", [member_user]).group.group_id
     w = connected(clients, broker, owner, V5)
     m = connected(clients, broker, member, V5)
     assert w.subscribe([group_topic(gid, "+")], no_local=True) == [1]

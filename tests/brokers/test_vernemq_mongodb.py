@@ -121,7 +121,7 @@ def test_groups_and_removal_on_next_connect(world, clients):
     member_user = unique("m")
     member, _ = login(service, member_user)
     outsider, _ = login(service)
-    gid = service.create_group(owner_token, "team", [member_user]).group_id
+    gid = service.create_group(owner_token, "team", [member_user]).group.group_id
     member = service.login(f"user:{member_user}:t1")  # same token: same credentials
     m = connected(clients, broker, member)
     assert m.subscribe([group_topic(gid, "+")]) == [1]
