@@ -34,6 +34,7 @@ Service::Impl::AuthorizerLookup Service::Impl::authorizer_for(std::string_view u
     count(counters.would_block);
     return {nullptr, true};
   }
+  const auto ticket = cache.ticket(username);  // before the read: see UserCache::Ticket
   const auto doc = directory->find_acl(username);
   if (!doc || doc->passhash.empty() || is_revoked_credential(doc->credential_id)) return {};
   std::shared_ptr<const acl::Authorizer> authorizer;
@@ -43,7 +44,7 @@ Service::Impl::AuthorizerLookup Service::Impl::authorizer_for(std::string_view u
     if (error.status() != WAVE_ERR_INVALID_ARGUMENT) throw;
     fail(WAVE_ERR_BACKEND, std::string("the user's vmq_acl_auth document holds an unusable pattern: ") + error.what());
   }
-  cache.store_authorizer(username, authorizer);
+  cache.store_authorizer(username, authorizer, ticket);
   return {std::move(authorizer), false};
 }
 
@@ -62,9 +63,10 @@ Decision Service::Impl::authorize_register(std::string_view client_id, std::stri
     count(counters.would_block);
     return service_detail::would_block();
   }
+  const auto ticket = cache.ticket(username);  // before the read: see UserCache::Ticket
   if (const auto credential = sessions->find_credential(username)) {
     if (!constant_time_equal(credential->password_digest, digest)) return denied("wrong password");
-    cache.store_digest(username, digest);
+    cache.store_digest(username, digest, ticket);
     return granted();
   }
   // No live credential (the session expired, or the session store lost it): the password
@@ -115,13 +117,14 @@ Decision Service::Impl::renew_session(std::string_view username, std::string_vie
 
   // A revoke or another login may have changed the document while the app was asked: then
   // this credential is not the user's to renew, and the session just written goes again.
+  const auto ticket = cache.ticket(username);  // after this check's own write, before the read
   const auto now = directory->find_acl(username);
   if (!now || now->passhash.empty() || is_revoked_credential(now->credential_id) ||
       now->credential_id != doc.credential_id) {
     end_session(password);
     return denied(kLoggedOut);
   }
-  cache.store_digest(username, digest);
+  cache.store_digest(username, digest, ticket);
   return granted();
 }
 

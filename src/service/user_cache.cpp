@@ -36,6 +36,13 @@ UserCache::Entry& UserCache::upsert(Shard& shard, std::string_view id) {
   return entry;
 }
 
+UserCache::Ticket UserCache::ticket(std::string_view id) {
+  if (!enabled()) return 0;
+  Shard& shard = shard_for(id);
+  std::lock_guard lock(shard.mutex);
+  return shard.changes;
+}
+
 bool UserCache::digest_matches(std::string_view id, std::string_view digest) {
   if (!enabled()) return false;
   Shard& shard = shard_for(id);
@@ -49,10 +56,11 @@ bool UserCache::digest_matches(std::string_view id, std::string_view digest) {
   return true;
 }
 
-void UserCache::store_digest(std::string_view id, std::string_view digest) {
+void UserCache::store_digest(std::string_view id, std::string_view digest, Ticket ticket) {
   if (!enabled()) return;
   Shard& shard = shard_for(id);
   std::lock_guard lock(shard.mutex);
+  if (ticket != shard.changes) return;  // changed since the check read the stores
   Entry& entry = upsert(shard, id);
   entry.digest.assign(digest);
   entry.digest_expires = Clock::now() + ttl_;
@@ -70,10 +78,12 @@ std::shared_ptr<const acl::Authorizer> UserCache::authorizer(std::string_view id
   return entry.authorizer;
 }
 
-void UserCache::store_authorizer(std::string_view id, std::shared_ptr<const acl::Authorizer> authorizer) {
+void UserCache::store_authorizer(std::string_view id, std::shared_ptr<const acl::Authorizer> authorizer,
+                                 Ticket ticket) {
   if (!enabled() || !authorizer) return;
   Shard& shard = shard_for(id);
   std::lock_guard lock(shard.mutex);
+  if (ticket != shard.changes) return;  // changed since the check read the stores
   Entry& entry = upsert(shard, id);
   entry.authorizer = std::move(authorizer);
   entry.authorizer_expires = Clock::now() + ttl_;
@@ -83,6 +93,7 @@ void UserCache::erase(std::string_view id) {
   if (!enabled()) return;
   Shard& shard = shard_for(id);
   std::lock_guard lock(shard.mutex);
+  ++shard.changes;  // even without an entry: a fill in flight must not land
   const auto it = shard.entries.find(id);
   if (it == shard.entries.end()) return;
   shard.order.erase(it->second.position);
@@ -92,6 +103,7 @@ void UserCache::erase(std::string_view id) {
 void UserCache::clear() {
   for (const auto& shard : shards_) {
     std::lock_guard lock(shard->mutex);
+    ++shard->changes;
     shard->order.clear();
     shard->entries.clear();
   }

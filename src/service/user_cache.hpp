@@ -7,6 +7,7 @@
 
 #include <chrono>
 #include <cstddef>
+#include <cstdint>
 #include <list>
 #include <memory>
 #include <mutex>
@@ -28,14 +29,23 @@ class UserCache {
 
   bool enabled() const noexcept { return !shards_.empty(); }
 
+  // Fills race with changes: a check that read the stores just before a revoke must not
+  // cache what it read after the revoke dropped the entry.  So a check takes a ticket
+  // BEFORE it reads the stores, and a fill with a ticket older than the last erase of its
+  // shard is dropped.  (Per shard, not per user, to stay bounded: another user's change in
+  // the same shard costs one cache miss, never a stale grant.)
+  using Ticket = std::uint64_t;
+  Ticket ticket(std::string_view id);
+
   // True only when a fresh digest is cached for `id` and equals `digest` (constant time).
   bool digest_matches(std::string_view id, std::string_view digest);
-  void store_digest(std::string_view id, std::string_view digest);
+  void store_digest(std::string_view id, std::string_view digest, Ticket ticket);
 
   // The cached authorizer, or null when absent or expired.
   std::shared_ptr<const acl::Authorizer> authorizer(std::string_view id);
-  void store_authorizer(std::string_view id, std::shared_ptr<const acl::Authorizer> authorizer);
+  void store_authorizer(std::string_view id, std::shared_ptr<const acl::Authorizer> authorizer, Ticket ticket);
 
+  // Drops the entry and makes every ticket taken before this call stale.
   void erase(std::string_view id);
   // Drops every entry (announcements of other processes' changes may have been lost).
   void clear();
@@ -58,6 +68,7 @@ class UserCache {
     std::size_t capacity = 0;
     std::list<std::string> order;
     std::unordered_map<std::string, Entry, Hash, std::equal_to<>> entries;
+    Ticket changes = 0;  // erases so far; a ticket is the value when it was taken
   };
 
   Shard& shard_for(std::string_view id);

@@ -12,6 +12,7 @@
 #include <set>
 #include <string>
 #include <thread>
+#include <utility>
 #include <vector>
 
 #include "acl/acl.hpp"
@@ -52,6 +53,7 @@ class WriteGate final : public wave::DirectoryStore {
   explicit WriteGate(std::shared_ptr<wave::DirectoryStore> inner) : inner_(std::move(inner)) {}
   std::function<void()> before_write;
   std::function<void()> before_identity;  // runs before each find_identity (the renewal's lookup)
+  std::function<void()> after_acl_read;   // runs after each find_acl read, before it returns
   std::atomic<int> writes{0};
 
   bool upsert_credentials(std::string_view a, std::string_view b, std::string_view c, std::string_view d,
@@ -68,7 +70,11 @@ class WriteGate final : public wave::DirectoryStore {
   std::vector<std::optional<std::string>> find_identities(const std::vector<std::string>& a) override {
     return inner_->find_identities(a);
   }
-  std::optional<wave::AclDocument> find_acl(std::string_view a) override { return inner_->find_acl(a); }
+  std::optional<wave::AclDocument> find_acl(std::string_view a) override {
+    auto doc = inner_->find_acl(a);
+    if (after_acl_read) after_acl_read();
+    return doc;
+  }
   bool replace_passhash(std::string_view a, std::string_view b, std::string_view c, std::string_view d) override {
     return inner_->replace_passhash(a, b, c, d);
   }
@@ -88,6 +94,30 @@ class WriteGate final : public wave::DirectoryStore {
 
  private:
   std::shared_ptr<wave::DirectoryStore> inner_;
+};
+
+// The shared in-memory session store, with a hook that runs after find_credential has read
+// and before it returns: a broker check paused between its read and its cache fill.
+class ReadGate final : public wave::SessionStore {
+ public:
+  explicit ReadGate(std::shared_ptr<wave::SessionStore> inner) : inner_(std::move(inner)) {}
+  std::function<void()> after_credential_read;
+
+  std::optional<wave::CredentialRecord> find_credential(std::string_view a) override {
+    auto record = inner_->find_credential(a);
+    if (after_credential_read) std::exchange(after_credential_read, nullptr)();
+    return record;
+  }
+  std::optional<std::string> find_session(std::string_view a) override { return inner_->find_session(a); }
+  std::vector<std::optional<std::string>> find_internal_ids(const std::vector<std::string>& a) override {
+    return inner_->find_internal_ids(a);
+  }
+  wave::MapResult map_user(const wave::MapRequest& a) override { return inner_->map_user(a); }
+  bool forget_credential(std::string_view a, std::string_view b) override { return inner_->forget_credential(a, b); }
+  std::optional<wave::RevokeResult> revoke(std::string_view a) override { return inner_->revoke(a); }
+
+ private:
+  std::shared_ptr<wave::SessionStore> inner_;
 };
 
 // An app user of this test run only (the app server is shared with other tests).
@@ -444,6 +474,39 @@ TEST_SUITE("service.memory") {
     // The app still accepts the token: logging in again starts over, as after any revoke.
     CHECK(rig.service->login(token).internal_id == id);
     CHECK(wave_test::python_bcrypt_verifies(token, rig.directory->find_acl(id)->passhash));
+  }
+
+  TEST_CASE("a check that read the stores just before a revoke does not cache its grant") {
+    // One service: the revoke drops the cache entry while the check is between its read and
+    // its fill, so without the cache's tickets the revoked password would stay granted
+    // for credentialCacheTTLSeconds.
+    Rig rig;
+    auto sessions = std::make_shared<ReadGate>(rig.sessions);
+    auto directory = std::make_shared<WriteGate>(rig.directory);
+    wave::Service service(wave_test::service_config(rig.app, {{"storage", wave_test::quoted("memory")}}), sessions,
+                          directory);
+    const std::string token = token_of(user("tia"));
+    const auto credentials = service.login(token);
+    const std::string& id = credentials.internal_id;
+    const std::string topic = "conversations/private/" + id + "/x";
+    using wave::CheckMode;
+
+    sessions->after_credential_read = [&] { service.revoke(token); };
+    service.authorize_register(id, id, credentials.password);  // read before the revoke
+    CHECK(service.authorize_register(id, id, credentials.password, CheckMode::cached_only).would_block);
+    CHECK_FALSE(service.authorize_register(id, id, credentials.password).granted);
+
+    const auto again = service.login(token);  // the app still accepts it: a new session
+    REQUIRE(again.internal_id == id);
+    bool revoked = false;
+    directory->after_acl_read = [&] {
+      if (!std::exchange(revoked, true)) service.revoke(token);
+    };
+    service.authorize_publish(id, topic);  // nothing cached: it reads the document, then the revoke lands
+    directory->after_acl_read = nullptr;
+    REQUIRE(revoked);
+    CHECK(service.authorize_publish(id, topic, CheckMode::cached_only).would_block);
+    CHECK_FALSE(service.authorize_publish(id, topic).granted);
   }
 
   TEST_CASE("the register fallback refuses an invalid token and another user's token with one reason") {

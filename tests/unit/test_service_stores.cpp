@@ -262,7 +262,7 @@ TEST_SUITE("service.user_cache") {
   TEST_CASE("digests match only when fresh and equal; refusals are never stored") {
     wave::service_detail::UserCache cache(100, std::chrono::seconds(60));
     CHECK_FALSE(cache.digest_matches("u", "d1"));
-    cache.store_digest("u", "d1");
+    cache.store_digest("u", "d1", cache.ticket("u"));
     CHECK(cache.digest_matches("u", "d1"));
     CHECK_FALSE(cache.digest_matches("u", "d2"));
     CHECK(cache.digest_matches("u", "d1"));  // a mismatch does not evict the good entry
@@ -272,19 +272,36 @@ TEST_SUITE("service.user_cache") {
 
   TEST_CASE("bounded: never more than `capacity` users, least recently used evicted") {
     wave::service_detail::UserCache cache(64, std::chrono::seconds(60));
-    for (int i = 0; i < 10000; ++i) cache.store_digest("user-" + std::to_string(i), "d");
+    for (int i = 0; i < 10000; ++i) cache.store_digest("user-" + std::to_string(i), "d", cache.ticket("user-" + std::to_string(i)));
     CHECK(cache.size() <= 64);
     CHECK(cache.size() >= 32);
     CHECK(cache.digest_matches("user-9999", "d"));
     CHECK_FALSE(cache.digest_matches("user-0", "d"));
   }
 
+  TEST_CASE("a fill whose ticket predates an erase is dropped (a check that read before a revoke)") {
+    wave::service_detail::UserCache cache(100, std::chrono::seconds(60));
+    const auto before = cache.ticket("u");  // the check starts reading the stores
+    cache.erase("u");                        // a revoke lands meanwhile (no entry yet)
+    cache.store_digest("u", "d1", before);   // the check's fill arrives late
+    CHECK_FALSE(cache.digest_matches("u", "d1"));
+    const auto id = wave::uuid_v4();
+    const auto patterns = wave::acl::private_patterns(id);
+    auto authorizer = std::make_shared<const wave::acl::Authorizer>(patterns.publish, patterns.subscribe, 10);
+    const auto stale = cache.ticket(id);
+    cache.clear();
+    cache.store_authorizer(id, authorizer, stale);
+    CHECK_FALSE(cache.authorizer(id));
+    cache.store_digest("u", "d1", cache.ticket("u"));  // control: a current ticket fills
+    CHECK(cache.digest_matches("u", "d1"));
+  }
+
   TEST_CASE("a TTL of zero or a capacity of zero turns it off") {
     wave::service_detail::UserCache off(0, std::chrono::seconds(60));
-    off.store_digest("u", "d");
+    off.store_digest("u", "d", off.ticket("u"));
     CHECK_FALSE(off.digest_matches("u", "d"));
     wave::service_detail::UserCache no_ttl(10, std::chrono::seconds(0));
-    no_ttl.store_digest("u", "d");
+    no_ttl.store_digest("u", "d", no_ttl.ticket("u"));
     CHECK_FALSE(no_ttl.digest_matches("u", "d"));
     CHECK(no_ttl.size() == 0);
   }
@@ -295,9 +312,9 @@ TEST_SUITE("service.user_cache") {
     const auto patterns = wave::acl::private_patterns(id);
     auto authorizer = std::make_shared<const wave::acl::Authorizer>(patterns.publish, patterns.subscribe, 10);
     CHECK_FALSE(cache.authorizer(id));
-    cache.store_authorizer(id, authorizer);
+    cache.store_authorizer(id, authorizer, cache.ticket(id));
     CHECK(cache.authorizer(id) == authorizer);
-    cache.store_digest(id, "d");  // the same entry holds both
+    cache.store_digest(id, "d", cache.ticket(id));  // the same entry holds both
     CHECK(cache.authorizer(id) == authorizer);
     CHECK(cache.size() == 1);
   }
@@ -310,7 +327,7 @@ TEST_SUITE("service.user_cache") {
       threads.emplace_back([&, t] {
         for (int i = 0; i < 2000; ++i) {
           const std::string id = "u" + std::to_string((i * 7 + t) % 300);
-          cache.store_digest(id, "d" + id);
+          cache.store_digest(id, "d" + id, cache.ticket(id));
           if (cache.digest_matches(id, "x")) ++mismatches;
           cache.digest_matches(id, "d" + id);
           if (i % 50 == 0) cache.erase(id);
