@@ -46,6 +46,7 @@ std::vector<IndexSpec> directory_indexes() {
       {kAclCollection, "wave_mountpoint_client_id", {"mountpoint", "client_id"}, true},
       {kIdentityCollection, "wave_internal_id", {"internal_id"}, true},
       {kGroupCollection, "wave_members", {"members"}, false},
+      {kAclCollection, "wave_password_digest", {"wave_password_digest"}, false},
   };
 }
 
@@ -54,6 +55,13 @@ Doc id_selector(std::string_view id) {
 }
 
 // ---- vmq_acl_auth -------------------------------------------------------------------------
+
+Doc acl_selector_by_password_digest(std::string_view password_digest) {
+  return build_document([&](BsonWriter& selector) {
+    selector.text("mountpoint", "");
+    selector.text("wave_password_digest", password_digest);
+  });
+}
 
 Doc acl_selector(std::string_view internal_id) {
   return build_document([&](BsonWriter& selector) { write_acl_identity(selector, internal_id); });
@@ -89,8 +97,11 @@ Doc acl_update(const AclChange& change) {
       if (!change.passhash.empty()) set.text("passhash", change.passhash);
       if (!change.credential_id.empty()) set.text("wave_credential_id", change.credential_id);
       if (!change.app_user_id.empty()) set.text("wave_app_user_id", change.app_user_id);
+      if (!change.password_digest.empty()) set.text("wave_password_digest", change.password_digest);
       set.int64("wave_updated_at_ms", now_ms());
     });
+    if (change.drop_password_digest)
+      update.document("$unset", [](BsonWriter& unset) { unset.text("wave_password_digest", ""); });
     if (change.add != nullptr) {
       update.document("$addToSet", [&](BsonWriter& add_to_set) {
         for (const auto& [field, patterns] : {std::pair{"publish_acl", &change.add->publish},
@@ -124,6 +135,7 @@ AclDocument acl_from(const bson_t* doc, std::string_view internal_id) {
   acl.app_user_id = string_field(doc, "wave_app_user_id", source).value_or("");
   acl.passhash = string_field(doc, "passhash", source).value_or("");
   acl.credential_id = string_field(doc, "wave_credential_id", source).value_or("");
+  acl.password_digest = string_field(doc, "wave_password_digest", source).value_or("");
   acl.publish_acl = pattern_array(doc, "publish_acl", internal_id);
   acl.subscribe_acl = pattern_array(doc, "subscribe_acl", internal_id);
   return acl;

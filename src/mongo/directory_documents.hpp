@@ -49,6 +49,8 @@ struct AclChange {
   std::string_view passhash = {};       // "" = leave as it is
   std::string_view credential_id = {};  // "" = leave as it is
   std::string_view app_user_id = {};    // "" = leave as it is
+  std::string_view password_digest = {};  // "" = leave as it is
+  bool drop_password_digest = false;      // $unset it (a retired credential)
   // $addToSet of {pattern} entries; an empty list still creates the array, so VerneMQ
   // always finds both fields.
   const PatternLists* add = nullptr;
@@ -56,6 +58,9 @@ struct AclChange {
   const PatternLists* remove = nullptr;
 };
 Doc acl_update(const AclChange& change);
+
+// {mountpoint: "", wave_password_digest: digest}: the document of a recorded credential.
+Doc acl_selector_by_password_digest(std::string_view password_digest);
 
 // The ACL document read back.  publish_acl / subscribe_acl: VerneMQ treats a missing array
 // as empty and ignores entries without a pattern, so this does too; wrong types break

@@ -265,19 +265,9 @@ void MongoClient::create_indexes_on(const char* collection, const std::vector<co
 // concurrent createIndexes commands are harmless.
 void MongoClient::ensure_indexes() {
   if (indexes_ready_.load(std::memory_order_acquire)) return;
-  std::vector<const char*> collections;  // in the order first named
-  for (const auto& spec : indexes_) {
-    bool seen = false;
-    for (const char* collection : collections) seen = seen || std::string_view(collection) == spec.collection;
-    if (!seen) collections.push_back(spec.collection);
-  }
-  for (const char* collection : collections) {
-    std::vector<const IndexSpec*> specs;
-    for (const auto& spec : indexes_) {
-      if (std::string_view(spec.collection) == collection) specs.push_back(&spec);
-    }
-    create_indexes_on(collection, specs);
-  }
+  // One createIndexes command per index: FerretDB v1 (SQLite) drops the connection on a
+  // command that lists two indexes of one collection (a panic in its handler).
+  for (const auto& spec : indexes_) create_indexes_on(spec.collection, {&spec});
   indexes_ready_.store(true, std::memory_order_release);
 }
 

@@ -193,10 +193,34 @@ bool MongoDirectoryStore::replace_passhash(std::string_view internal_id, std::st
   // Compare-and-set in one command: the credential ID is part of the selector.  Not
   // retried: the caller reads the counts.
   const Doc selector = mongo::acl_selector_holding(internal_id, credential_id);
-  const Doc update = mongo::acl_update({.passhash = new_passhash, .credential_id = new_credential_id});
+  const Doc update = mongo::acl_update(
+      {.passhash = new_passhash, .credential_id = new_credential_id, .drop_password_digest = true});
   const auto counts = impl_->client.update_one("replace passhash", kAclCollection, internal_id, selector.get(),
                                                update.get(), UpdateOptions{});
   return counts.matched == 1;
+}
+
+bool MongoDirectoryStore::record_password_digest(std::string_view internal_id, std::string_view credential_id,
+                                                 std::string_view password_digest) {
+  require_topic_safe_id(internal_id, "internal ID");
+  require_text(credential_id, "credential ID");
+  require_text(password_digest, "password digest");
+  const Doc selector = mongo::acl_selector_holding(internal_id, credential_id);
+  const Doc update = mongo::acl_update({.password_digest = password_digest});
+  const auto counts = impl_->client.update_one("record password digest", kAclCollection, internal_id, selector.get(),
+                                               update.get(), UpdateOptions{.retry = Retry::after_fast_connection_failure});
+  return counts.matched == 1;
+}
+
+std::optional<AclDocument> MongoDirectoryStore::find_acl_by_password_digest(std::string_view password_digest) {
+  require_text(password_digest, "password digest");
+  const Doc filter = mongo::acl_selector_by_password_digest(password_digest);
+  const auto doc = impl_->client.find_one("find by password digest", kAclCollection, filter.get());
+  if (!doc) return std::nullopt;
+  // (The digest stays out of messages: it stands for a password.)
+  const std::string internal_id =
+      mongo::required_string(doc->get(), "client_id", {kAclCollection, "(found by password digest)"});
+  return mongo::acl_from(doc->get(), internal_id);
 }
 
 void MongoDirectoryStore::add_patterns(std::string_view internal_id, const std::vector<std::string>& publish,

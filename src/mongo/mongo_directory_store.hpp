@@ -85,6 +85,10 @@ class MongoDirectoryStore final : public DirectoryStore {
   // Runs the ping command (readiness checks); throws like any operation.
   void ping();
 
+  bool record_password_digest(std::string_view internal_id, std::string_view credential_id,
+                              std::string_view password_digest) override;
+  std::optional<AclDocument> find_acl_by_password_digest(std::string_view password_digest) override;
+
   // The database name in use (for diagnostics and tests).
   const std::string& database() const noexcept;
 

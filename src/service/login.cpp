@@ -84,7 +84,7 @@ AclDocument Service::Impl::ensure_document(const Session& session, std::string_v
   if (!doc || doc->credential_id != session.credential_id || doc->passhash.empty()) {
     ensure_still_current(session);
     const std::string passhash = hash_passhash(password);
-    write_passhash(session, passhash, own, doc ? doc->credential_id : std::string());
+    write_passhash(session, passhash, sha256_hex(password), own, doc ? doc->credential_id : std::string());
     doc = directory->find_acl(session.internal_id);
     if (!doc) fail(WAVE_ERR_BACKEND, "the vmq_acl_auth document was not found right after it was written");
     return *doc;
@@ -103,11 +103,13 @@ AclDocument Service::Impl::ensure_document(const Session& session, std::string_v
 // (`expected`), then looks at the session store once more; a credential that stopped being
 // current meanwhile is retired again and the login fails.  Why: docs/service.md, "A login
 // racing a revoke or a rotation".
-void Service::Impl::write_passhash(const Session& session, const std::string& passhash, const acl::Patterns& own,
+void Service::Impl::write_passhash(const Session& session, const std::string& passhash,
+                                   const std::string& password_digest, const acl::Patterns& own,
                                    std::string expected) {
   for (int attempt = 1;; ++attempt) {
     ensure_still_current(session);  // bcrypt takes a while: look again before writing
-    if (upsert_credentials(session.internal_id, session.app_user_id, passhash, session.credential_id, expected, own))
+    if (upsert_credentials(session.internal_id, session.app_user_id, passhash, password_digest, session.credential_id,
+                           expected, own))
       break;
     // Another process changed the document since it was read; if this credential is
     // still current (checked again at the top), what the document holds now is stale.

@@ -50,8 +50,16 @@ RevokeOutcome Service::Impl::revoke(std::string_view token) {
     }
   }
   if (outcome.internal_id.empty()) {
-    // No session: the app says whose token it is.
-    outcome.internal_id = internal_id_of(ask_app(token));
+    // No session.  The durable record of the credential says whose token it is, so a token
+    // the app has already invalidated (a logged-out or deleted user) is still retired; a
+    // credential recorded before Wave kept digests is identified by the app.
+    if (const auto recorded = directory->find_acl_by_password_digest(digest);
+        recorded && !is_revoked_credential(recorded->credential_id)) {
+      outcome.internal_id = recorded->internal_id;
+      credential_id = recorded->credential_id;
+    } else {
+      outcome.internal_id = internal_id_of(ask_app(token));
+    }
     if (const auto credential = sessions->find_credential(outcome.internal_id);
         credential && constant_time_equal(credential->password_digest, digest)) {
       credential_id = credential->credential_id;

@@ -172,10 +172,15 @@ bool Service::Impl::forget_credential(const std::string& internal_id, std::strin
 }
 
 bool Service::Impl::upsert_credentials(const std::string& internal_id, const std::string& app_user_id,
-                                       const std::string& passhash, const std::string& credential_id,
-                                       const std::string& expected_credential_id, const acl::Patterns& patterns) {
+                                       const std::string& passhash, const std::string& password_digest,
+                                       const std::string& credential_id, const std::string& expected_credential_id,
+                                       const acl::Patterns& patterns) {
   const bool written = directory->upsert_credentials(internal_id, app_user_id, passhash, credential_id,
                                                      expected_credential_id, patterns.publish, patterns.subscribe);
+  // A second write, compare-and-set on the same credential: a process that dies between
+  // the two leaves a document without digest, which revoke handles as before (the app
+  // says whose token it is, bcrypt says whether the passhash is this token's).
+  if (written) directory->record_password_digest(internal_id, credential_id, password_digest);
   invalidate(InvalidationKind::credential, internal_id);
   return written;
 }

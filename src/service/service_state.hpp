@@ -129,9 +129,11 @@ struct Service::Impl {
   MapResult map_user(const MapRequest& request);
   std::optional<RevokeResult> end_session(std::string_view token);
   bool forget_credential(const std::string& internal_id, std::string_view password_digest);
+  // Also records the password's digest on the document (the durable lookup revoke uses).
   bool upsert_credentials(const std::string& internal_id, const std::string& app_user_id,
-                          const std::string& passhash, const std::string& credential_id,
-                          const std::string& expected_credential_id, const acl::Patterns& patterns);
+                          const std::string& passhash, const std::string& password_digest,
+                          const std::string& credential_id, const std::string& expected_credential_id,
+                          const acl::Patterns& patterns);
   bool replace_passhash(const std::string& internal_id, const std::string& credential_id,
                         const std::string& new_passhash, const std::string& new_credential_id);
   void add_patterns(const std::string& internal_id, const std::vector<std::string>& publish,
@@ -143,8 +145,8 @@ struct Service::Impl {
   std::optional<Session> warm_session(std::string_view token, std::string_view digest);
   Session cold_session(std::string_view token, const std::string& digest);
   AclDocument ensure_document(const Session& session, std::string_view password);
-  void write_passhash(const Session& session, const std::string& passhash, const acl::Patterns& own,
-                      std::string expected);
+  void write_passhash(const Session& session, const std::string& passhash, const std::string& password_digest,
+                      const acl::Patterns& own, std::string expected);
   bool is_current(const Session& session);
   void ensure_still_current(const Session& session);
   std::vector<Group> reconcile_groups(AclDocument& doc, std::vector<Group> groups);

@@ -79,6 +79,15 @@ bool CountingDirectoryStore::upsert_credentials(std::string_view internal_id, st
                                       publish_patterns, subscribe_patterns);
   });
 }
+bool CountingDirectoryStore::record_password_digest(std::string_view internal_id, std::string_view credential_id,
+                                                    std::string_view password_digest) {
+  return counted(faults_, [&] { return inner_->record_password_digest(internal_id, credential_id, password_digest); });
+}
+
+std::optional<AclDocument> CountingDirectoryStore::find_acl_by_password_digest(std::string_view password_digest) {
+  return counted(faults_, [&] { return inner_->find_acl_by_password_digest(password_digest); });
+}
+
 bool CountingDirectoryStore::replace_passhash(std::string_view internal_id, std::string_view credential_id,
                                               std::string_view new_passhash, std::string_view new_credential_id) {
   return counted(faults_,

@@ -43,6 +43,9 @@ class CountingDirectoryStore final : public DirectoryStore {
   std::optional<std::string> find_identity(std::string_view app_user_id) override;
   std::vector<std::optional<std::string>> find_identities(const std::vector<std::string>& app_user_ids) override;
   std::optional<AclDocument> find_acl(std::string_view internal_id) override;
+  bool record_password_digest(std::string_view internal_id, std::string_view credential_id,
+                              std::string_view password_digest) override;
+  std::optional<AclDocument> find_acl_by_password_digest(std::string_view password_digest) override;
   bool upsert_credentials(std::string_view internal_id, std::string_view app_user_id, std::string_view passhash,
                           std::string_view credential_id, std::string_view expected_credential_id,
                           const std::vector<std::string>& publish_patterns,

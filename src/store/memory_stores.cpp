@@ -227,7 +227,25 @@ bool MemoryDirectoryStore::replace_passhash(std::string_view internal_id, std::s
   if (it == documents_.end() || it->second.credential_id != credential_id) return false;
   it->second.passhash = key(new_passhash);
   it->second.credential_id = key(new_credential_id);
+  it->second.password_digest.clear();
   return true;
+}
+
+bool MemoryDirectoryStore::record_password_digest(std::string_view internal_id, std::string_view credential_id,
+                                                  std::string_view password_digest) {
+  std::lock_guard lock(mutex_);
+  const auto it = documents_.find(key(internal_id));
+  if (it == documents_.end() || it->second.credential_id != credential_id) return false;
+  it->second.password_digest = key(password_digest);
+  return true;
+}
+
+std::optional<AclDocument> MemoryDirectoryStore::find_acl_by_password_digest(std::string_view password_digest) {
+  std::lock_guard lock(mutex_);
+  if (password_digest.empty()) return std::nullopt;
+  for (const auto& [id, doc] : documents_)  // the embedded mode's few users: a scan will do
+    if (doc.password_digest == password_digest) return doc;
+  return std::nullopt;
 }
 
 void MemoryDirectoryStore::add_patterns(std::string_view internal_id, const std::vector<std::string>& publish,

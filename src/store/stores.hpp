@@ -96,6 +96,8 @@ struct AclDocument {
   std::string app_user_id;  // wave_app_user_id (extra field; VerneMQ ignores it)
   std::string passhash;     // "" when never set
   std::string credential_id;  // wave_credential_id: which credential passhash belongs to
+  std::string password_digest;  // wave_password_digest: hex SHA-256 of that credential's MQTT
+                                // password ("" when not recorded, or retired)
   std::vector<std::string> publish_acl;    // the patterns, in document order
   std::vector<std::string> subscribe_acl;
 };
@@ -136,8 +138,18 @@ class DirectoryStore {
                                   const std::vector<std::string>& publish_patterns,
                                   const std::vector<std::string>& subscribe_patterns) = 0;
 
+  // Records the SHA-256 digest of the MQTT password of `credential_id` on the document,
+  // only while the document still holds that credential (false, nothing written,
+  // otherwise): the durable lookup from a credential to its user, so a revoke never needs
+  // the app's verdict to find what to retire.
+  virtual bool record_password_digest(std::string_view internal_id, std::string_view credential_id,
+                                      std::string_view password_digest) = 0;
+  // The document whose recorded digest is `password_digest` (nullopt: none).
+  virtual std::optional<AclDocument> find_acl_by_password_digest(std::string_view password_digest) = 0;
+
   // Replaces passhash only if the document's credential_id is still `credential_id`
-  // (revoke: the old password must stop working on VerneMQ's MongoDB path).
+  // (revoke: the old password must stop working on VerneMQ's MongoDB path); the recorded
+  // password digest goes with it.
   virtual bool replace_passhash(std::string_view internal_id, std::string_view credential_id,
                                 std::string_view new_passhash, std::string_view new_credential_id) = 0;
 

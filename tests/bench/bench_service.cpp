@@ -69,6 +69,12 @@ class CountingDirectory final : public wave::DirectoryStore {
     return count(), inner_->find_identities(a);
   }
   std::optional<wave::AclDocument> find_acl(std::string_view a) override { return count(), inner_->find_acl(a); }
+  bool record_password_digest(std::string_view a, std::string_view b, std::string_view c) override {
+    return count(), inner_->record_password_digest(a, b, c);
+  }
+  std::optional<wave::AclDocument> find_acl_by_password_digest(std::string_view a) override {
+    return count(), inner_->find_acl_by_password_digest(a);
+  }
   bool upsert_credentials(std::string_view a, std::string_view b, std::string_view c, std::string_view d,
                           std::string_view e, const std::vector<std::string>& f,
                           const std::vector<std::string>& g) override {

@@ -336,6 +336,33 @@ TEST_CASE("identities: find one, find many in order, an ID belongs to one app us
   }
 }
 
+TEST_CASE("password digests: recorded compare-and-set, found by digest, retired with their credential") {
+  Fixture f("digest");
+  const std::string id = "user-digest";
+  const std::string digest(64, 'a');
+  f.store.upsert_credentials(id, "app-digest", fake_passhash('a'), "cred-1", "", {"p"}, {"s"});
+  CHECK_FALSE(f.store.find_acl_by_password_digest(digest));
+  CHECK_FALSE(f.store.record_password_digest(id, "cred-0", digest));  // another credential: nothing written
+  CHECK_FALSE(f.store.find_acl_by_password_digest(digest));
+  CHECK(f.store.record_password_digest(id, "cred-1", digest));
+  const auto found = f.store.find_acl_by_password_digest(digest);
+  REQUIRE(found);
+  CHECK(found->internal_id == id);
+  CHECK(found->credential_id == "cred-1");
+  CHECK(found->password_digest == digest);
+  CHECK(f.raw.indexes("vmq_acl_auth").count("wave_password_digest") == 1);
+  // VerneMQ reads the document as before: the extra field is a string it ignores.
+  auto docs = f.raw.find("vmq_acl_auth", acl_filter(id));
+  REQUIRE(docs.size() == 1);
+  CHECK(docs[0].text("wave_password_digest") == digest);
+  // A revoke retires the digest with the passhash.
+  CHECK(f.store.replace_passhash(id, "cred-1", fake_passhash('b'), "revoked-1"));
+  CHECK_FALSE(f.store.find_acl_by_password_digest(digest));
+  docs = f.raw.find("vmq_acl_auth", acl_filter(id));
+  REQUIRE(docs.size() == 1);
+  CHECK(docs[0].type("wave_password_digest") == BSON_TYPE_EOD);
+}
+
 TEST_CASE("replace_passhash is a compare-and-set on wave_credential_id") {
   Fixture f("cas");
   const std::string id = "user-f";

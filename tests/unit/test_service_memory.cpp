@@ -78,6 +78,12 @@ class WriteGate final : public wave::DirectoryStore {
   bool replace_passhash(std::string_view a, std::string_view b, std::string_view c, std::string_view d) override {
     return inner_->replace_passhash(a, b, c, d);
   }
+  bool record_password_digest(std::string_view a, std::string_view b, std::string_view c) override {
+    return inner_->record_password_digest(a, b, c);
+  }
+  std::optional<wave::AclDocument> find_acl_by_password_digest(std::string_view a) override {
+    return inner_->find_acl_by_password_digest(a);
+  }
   void add_patterns(std::string_view a, const std::vector<std::string>& b, const std::vector<std::string>& c) override {
     inner_->add_patterns(a, b, c);
   }
@@ -271,6 +277,34 @@ TEST_SUITE("service.memory") {
     CHECK(outcome.internal_id == credentials.internal_id);
     CHECK(status_of([&] { rig.service->revoke("invalid" + wave_test::unique_name("r")); }) == WAVE_ERR_INVALID_TOKEN);
     CHECK(status_of([&] { rig.service->revoke(token_of(user("never"))); }) == WAVE_ERR_NOT_FOUND);
+  }
+
+  TEST_CASE("revoke of a token the app already invalidated: the durable record finds it, no app, no bcrypt") {
+    // The app logged the user out; the session expired.  Before the durable digest record,
+    // revoke asked the app, heard "invalid", failed, and the passhash stayed a working
+    // password on VerneMQ's MongoDB path for good.
+    Rig rig(Fields{{"sessionTTLSeconds", "60"}});
+    const std::string token = token_of(user("ina"));
+    const auto credentials = rig.service->login(token);
+    const auto doc = rig.directory->find_acl(credentials.internal_id);
+    REQUIRE(doc);
+    CHECK(doc->password_digest == wave::sha256_hex(credentials.password));
+    rig.clock.advance(std::chrono::seconds(61));
+    wave_test::app_control(rig.app, "revoke", token);
+    const auto before = rig.service->stats();
+    const auto outcome = rig.service->revoke(token);
+    const auto after = rig.service->stats();
+    wave_test::app_control(rig.app, "unrevoke", token);
+    CHECK(outcome.internal_id == credentials.internal_id);
+    CHECK(outcome.passhash_replaced);
+    CHECK(after.app_checks == before.app_checks);
+    CHECK(after.bcrypt_verifies == before.bcrypt_verifies);
+    const auto retired = rig.directory->find_acl(credentials.internal_id);
+    REQUIRE(retired);
+    CHECK(retired->credential_id.rfind("revoked-", 0) == 0);
+    CHECK(retired->password_digest.empty());  // retired with its credential
+    CHECK_FALSE(wave_test::python_bcrypt_verifies(credentials.password, retired->passhash));
+    CHECK(status_of([&] { rig.service->revoke(token); }) != WAVE_OK);  // nothing left to revoke
   }
 
   TEST_CASE("authorize_register: the identity rules and every password scheme") {
