@@ -89,7 +89,10 @@ typedef enum wave_counter {
   WAVE_COUNTER_WARM_LOGINS = 11,       /* logins answered from a live session */
   WAVE_COUNTER_COLD_LOGINS = 12,       /* logins that asked the app */
   WAVE_COUNTER_REGISTER_FALLBACKS = 13, /* register checks that renewed an expired session */
-  WAVE_COUNTER_WOULD_BLOCK = 14        /* cache-only checks answered WAVE_ERR_WOULD_BLOCK */
+  WAVE_COUNTER_WOULD_BLOCK = 14,       /* cache-only checks answered WAVE_ERR_WOULD_BLOCK */
+  WAVE_COUNTER_SWEEP_RENEWED = 15,     /* expired sessions the sweep renewed (the app said valid) */
+  WAVE_COUNTER_SWEEP_RETIRED = 16,     /* expired sessions whose passhash the sweep retired */
+  WAVE_COUNTER_SWEEP_FAULTS = 17       /* users a sweep could not settle (retried later) */
 } wave_counter;
 
 /*
@@ -299,6 +302,25 @@ WAVE_API wave_status wave_service_authorize_publish(wave_service *service, const
 WAVE_API wave_status wave_service_authorize_subscribe(wave_service *service, const char *username,
                                                       const char *const *filters, size_t count, unsigned flags,
                                                       wave_status *results_out);
+
+/* ---- Expired sessions ------------------------------------------------------------------ */
+
+/*
+ * A session that expires without a logout leaves its passhash in vmq_acl_auth, where
+ * VerneMQ's own MongoDB auth still accepts it.  A server calls this every
+ * credentialSweepIntervalSeconds: up to `max` users whose session expired are taken from the
+ * schedule (in Redis; claims are atomic, so several servers may sweep at once), the app is
+ * asked once about each user's current token, and the session is renewed (valid) or the
+ * passhash retired and the broker grants dropped (invalid, another user's, or no token
+ * left).  So a token the app stopped accepting stops working everywhere within
+ * sessionTTLSeconds + credentialSweepIntervalSeconds.  A fault of one user leaves it
+ * scheduled (retried a sweep interval later) and counts in WAVE_COUNTER_SWEEP_FAULTS; a
+ * fault of the schedule itself is returned.  The counts of this call go to the non-NULL
+ * out-parameters.  May block (Redis, MongoDB, the app, bcrypt for a retired passhash).
+ * Thread-safe.
+ */
+WAVE_API wave_status wave_service_sweep_expired(wave_service *service, size_t max, size_t *claimed_out,
+                                                size_t *renewed_out, size_t *retired_out);
 
 /* ---- Changes made by other processes --------------------------------------------------- */
 

@@ -175,6 +175,9 @@ WAVE_API uint64_t wave_service_counter(const wave_service* service, wave_counter
       case WAVE_COUNTER_COLD_LOGINS: return stats.cold_logins;
       case WAVE_COUNTER_REGISTER_FALLBACKS: return stats.register_fallbacks;
       case WAVE_COUNTER_WOULD_BLOCK: return stats.would_block;
+      case WAVE_COUNTER_SWEEP_RENEWED: return stats.sweep_renewed;
+      case WAVE_COUNTER_SWEEP_RETIRED: return stats.sweep_retired;
+      case WAVE_COUNTER_SWEEP_FAULTS: return stats.sweep_faults;
     }
   } catch (...) {
     // A getter never fails: nothing in stats() throws, and nothing may cross the ABI.
@@ -545,6 +548,20 @@ WAVE_API wave_status wave_service_authorize_subscribe(wave_service* service, con
   if (status != WAVE_OK && status != WAVE_ERR_DENIED && results_out != nullptr)
     for (size_t i = 0; i < count; ++i) results_out[i] = status;
   return status;
+}
+
+WAVE_API wave_status wave_service_sweep_expired(wave_service* service, size_t max, size_t* claimed_out,
+                                                size_t* renewed_out, size_t* retired_out) {
+  for (size_t* out : {claimed_out, renewed_out, retired_out})
+    if (out != nullptr) *out = 0;
+  return guarded([&] {
+    require(service, "service");
+    const wave::SweepOutcome outcome = service->service->sweep_expired(max);
+    if (claimed_out != nullptr) *claimed_out = outcome.claimed;
+    if (renewed_out != nullptr) *renewed_out = outcome.renewed;
+    if (retired_out != nullptr) *retired_out = outcome.retired;
+    return WAVE_OK;
+  });
 }
 
 WAVE_API wave_status wave_service_listen_invalidations(wave_service* service, wave_invalidation_callback callback,

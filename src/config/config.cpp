@@ -198,6 +198,10 @@ const std::vector<FieldSpec>& field_specs() {
        }},
       {"credentialCacheTTLSeconds",
        [](Config& c, const rapidjson::Value& v, const FieldError& e) { c.credential_cache_ttl_seconds = read_integer(v, e, 0, 86400); }},
+      {"credentialSweepIntervalSeconds",
+       [](Config& c, const rapidjson::Value& v, const FieldError& e) {
+         c.credential_sweep_interval_seconds = read_integer(v, e, 1, 86400);
+       }},
       {"topicMaxDepth",
        [](Config& c, const rapidjson::Value& v, const FieldError& e) { c.topic_max_depth = static_cast<int>(read_integer(v, e, 1, 1024)); }},
       {"listenAddress",
@@ -345,6 +349,7 @@ std::string config_to_json(const Config& config) {
   str("mqttPasswordScheme", std::string(password_scheme_name(config.mqtt_password_scheme)));
   num("credentialCacheSize", static_cast<std::int64_t>(config.credential_cache_size));
   num("credentialCacheTTLSeconds", config.credential_cache_ttl_seconds);
+  num("credentialSweepIntervalSeconds", config.credential_sweep_interval_seconds);
   num("topicMaxDepth", config.topic_max_depth);
   str("listenAddress", config.listen_address);
   num("webhookCacheMaxAgeSeconds", config.webhook_cache_max_age_seconds);

@@ -48,6 +48,7 @@ struct Config {
   PasswordScheme mqtt_password_scheme = PasswordScheme::automatic;  // mqttPasswordScheme
   std::size_t credential_cache_size = 10000;               // credentialCacheSize, 0..10000000
   std::int64_t credential_cache_ttl_seconds = 30;          // credentialCacheTTLSeconds, 0..86400
+  std::int64_t credential_sweep_interval_seconds = 60;     // credentialSweepIntervalSeconds, 1..86400
 
   // MQTT / webhook server.
   int topic_max_depth = 10;                  // topicMaxDepth, 1..1024 (VerneMQ topic_max_depth)

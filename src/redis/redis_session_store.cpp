@@ -1,5 +1,7 @@
 #include "redis/redis_session_store.hpp"
 
+#include <chrono>
+
 #include <hiredis/hiredis.h>
 #include <openssl/evp.h>
 
@@ -31,7 +33,8 @@ constexpr std::string_view kCreateOrRotateMappingScript = R"lua(
 local mapping_key = KEYS[1]        -- mapping:<app user ID>
 local session_key = KEYS[2]        -- session:<new token>
 local credential_key = KEYS[3]     -- credential:<internal ID>
-local old_session_key = KEYS[4]    -- session:<old token>, only when the pre-read saw another token
+local schedule_key = KEYS[4]       -- session-expiries (sorted set: internal ID by expiry time)
+local old_session_key = KEYS[5]    -- session:<old token>, only when the pre-read saw another token
 local expected_id = ARGV[1]        -- the internal ID the pre-read saw ('' = no mapping)
 local expected_token = ARGV[2]     -- the token the pre-read saw ('' = none)
 local new_token = ARGV[3]
@@ -40,6 +43,7 @@ local new_credential_id = ARGV[5]
 local password_digest = ARGV[6]
 local app_user_id = ARGV[7]
 local ttl_seconds = ARGV[8]
+local now_seconds = ARGV[9]        -- the caller's clock (the sweep compares with it too)
 
 local current = redis.call('HMGET', mapping_key, 'internalWaveUserID', 'token', 'credentialID')
 local id = current[1] or ''
@@ -74,6 +78,7 @@ redis.call('SET', session_key, id, 'EX', ttl_seconds)
 redis.call('DEL', credential_key)
 redis.call('HSET', credential_key, 'passwordDigest', password_digest, 'appUserID', app_user_id, 'credentialID', credential)
 redis.call('EXPIRE', credential_key, ttl_seconds)
+redis.call('ZADD', schedule_key, tonumber(now_seconds) + tonumber(ttl_seconds), id)
 return {'ok', id, credential, changed, previous}
 )lua";
 
@@ -103,6 +108,23 @@ return {'ok'}
 
 // Compare-and-delete of a credential on its digest.  Returns {'deleted'} or {'kept'}
 // (absent, or another credential's digest).
+// Claims the users whose session expired by ARGV[1]: reschedules each a lease later, in the
+// same step, so two sweepers never get the same user.  Returns {'claimed', internal IDs...}.
+constexpr std::string_view kClaimExpiredScript = R"lua(
+local schedule_key = KEYS[1]       -- session-expiries
+local now_seconds = tonumber(ARGV[1])
+local max = tonumber(ARGV[2])
+local lease_seconds = tonumber(ARGV[3])
+
+local due = redis.call('ZRANGEBYSCORE', schedule_key, '-inf', now_seconds, 'LIMIT', 0, max)
+local claimed = {'claimed'}
+for _, id in ipairs(due) do
+  redis.call('ZADD', schedule_key, now_seconds + lease_seconds, id)
+  claimed[#claimed + 1] = id
+end
+return claimed
+)lua";
+
 constexpr std::string_view kForgetCredentialScript = R"lua(
 local credential_key = KEYS[1]  -- credential:<internal ID>
 local password_digest = ARGV[1]
@@ -113,6 +135,11 @@ if redis.call('HGET', credential_key, 'passwordDigest') == password_digest then
 end
 return {'kept'}
 )lua";
+
+std::string unix_seconds_now() {
+  return std::to_string(
+      std::chrono::duration_cast<std::chrono::seconds>(std::chrono::system_clock::now().time_since_epoch()).count());
+}
 
 std::string sha1_hex(std::string_view text) {
   unsigned char digest[EVP_MAX_MD_SIZE];
@@ -147,6 +174,7 @@ struct RedisSessionStore::Impl {
   Script create_or_rotate_mapping_script{kCreateOrRotateMappingScript, sha1_hex(kCreateOrRotateMappingScript)};
   Script end_session_script{kEndSessionScript, sha1_hex(kEndSessionScript)};
   Script forget_credential_script{kForgetCredentialScript, sha1_hex(kForgetCredentialScript)};
+  Script claim_expired_script{kClaimExpiredScript, sha1_hex(kClaimExpiredScript)};
 
   const redis::RedisServer& server() const { return pool.server(); }
   const std::string& where() const { return pool.server().display(); }
@@ -194,11 +222,12 @@ struct RedisSessionStore::Impl {
       const std::string token = server().string_or_nil(current->element[1]).value_or("");
 
       const std::string& internal_id = id.empty() ? request.internal_id : id;
-      std::vector<std::string> keys = {mapping_key, session_key, key("credential:", internal_id)};
+      std::vector<std::string> keys = {mapping_key, session_key, key("credential:", internal_id),
+                                       key("session-expiries", "")};
       if (!token.empty() && token != request.token) keys.push_back(key("session:", token));
       const Reply reply = run_script(context, create_or_rotate_mapping_script, keys,
                                      {id, token, request.token, request.internal_id, request.credential_id,
-                                      request.password_digest, request.app_user_id, ttl});
+                                      request.password_digest, request.app_user_id, ttl, unix_seconds_now()});
       const std::string_view outcome = text_of(reply->element[0]);
       if (outcome == "retry") continue;  // another login changed the mapping
       if (outcome == "conflict")
@@ -316,6 +345,38 @@ bool RedisSessionStore::forget_credential(std::string_view internal_id, std::str
     const std::string_view outcome = text_of(reply->element[0]);
     if (outcome != "deleted" && outcome != "kept") redis::unexpected_reply(impl_->where());
     return outcome == "deleted";
+  });
+}
+
+std::vector<std::string> RedisSessionStore::claim_expired(std::size_t max, std::chrono::seconds lease) {
+  if (max == 0) return {};
+  return impl_->pool.with_connection([&](redisContext* context) {
+    const Reply reply = impl_->run_script(context, impl_->claim_expired_script, {impl_->key("session-expiries", "")},
+                                          {unix_seconds_now(), std::to_string(max), std::to_string(lease.count())});
+    if (text_of(reply->element[0]) != "claimed") redis::unexpected_reply(impl_->where());
+    std::vector<std::string> claimed;
+    for (std::size_t i = 1; i < reply->elements; ++i) claimed.emplace_back(text_of(reply->element[i]));
+    return claimed;
+  });
+}
+
+void RedisSessionStore::unschedule(std::string_view internal_id) {
+  const std::string schedule = impl_->key("session-expiries", "");
+  impl_->pool.with_connection([&](redisContext* context) {
+    const Reply reply = impl_->server().command(context, {"ZREM", schedule, internal_id});
+    if (reply->type == REDIS_REPLY_ERROR) redis::error_reply(reply.get(), impl_->where());
+    return reply->type == REDIS_REPLY_INTEGER && reply->integer > 0;
+  });
+}
+
+std::optional<std::string> RedisSessionStore::mapped_token(std::string_view app_user_id) {
+  if (app_user_id.empty()) return std::nullopt;
+  return impl_->pool.with_connection([&](redisContext* context) -> std::optional<std::string> {
+    const Reply reply = impl_->server().command(context, {"HGET", impl_->key("mapping:", app_user_id), "token"});
+    if (reply->type == REDIS_REPLY_ERROR) redis::error_reply(reply.get(), impl_->where());
+    auto token = impl_->server().string_or_nil(reply.get());
+    if (!token || token->empty()) return std::nullopt;
+    return token;
   });
 }
 

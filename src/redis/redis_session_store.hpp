@@ -5,6 +5,8 @@
 //   session:<token>             string  -> internal ID, expires after the session TTL
 //   mapping:<appUserID>         hash    {token, internalWaveUserID, credentialID}
 //   credential:<internalID>     hash    {passwordDigest, appUserID, credentialID}, same TTL
+//   session-expiries            sorted set: internal ID by its session's expiry (Unix
+//                               seconds), for the sweep; claimed entries move a lease ahead
 // passwordDigest is lowercase hex SHA-256 of the MQTT password.  map_user is one Lua script
 // (atomic create-or-rotate); forget_credential and revoke are scripts too.
 //
@@ -57,6 +59,9 @@ class RedisSessionStore final : public SessionStore {
   std::optional<CredentialRecord> find_credential(std::string_view internal_id) override;
   bool forget_credential(std::string_view internal_id, std::string_view password_digest) override;
   std::optional<RevokeResult> revoke(std::string_view token) override;
+  std::vector<std::string> claim_expired(std::size_t max, std::chrono::seconds lease) override;
+  void unschedule(std::string_view internal_id) override;
+  std::optional<std::string> mapped_token(std::string_view app_user_id) override;
 
   // Sends PING; throws like any command.  For health checks and start-up validation.
   void ping();

@@ -249,6 +249,9 @@ ServiceStats Service::stats() const {
   stats.cache_entries = impl_->cache.size();
   stats.register_fallbacks = load(c.register_fallbacks);
   stats.would_block = load(c.would_block);
+  stats.sweep_renewed = load(c.sweep_renewed);
+  stats.sweep_retired = load(c.sweep_retired);
+  stats.sweep_faults = load(c.sweep_faults);
   return stats;
 }
 

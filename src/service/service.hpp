@@ -112,6 +112,18 @@ struct ServiceStats {
   std::uint64_t cache_entries = 0;       // users in the cache now
   std::uint64_t register_fallbacks = 0;  // authorize_register renewing an expired session
   std::uint64_t would_block = 0;         // cached_only checks the cache could not answer
+  std::uint64_t sweep_renewed = 0;       // expired sessions the sweep renewed
+  std::uint64_t sweep_retired = 0;       // expired sessions whose passhash the sweep retired
+  std::uint64_t sweep_faults = 0;        // users a sweep could not settle (retried)
+};
+
+// What one sweep of expired sessions did (Service::sweep_expired).
+struct SweepOutcome {
+  std::size_t claimed = 0;    // expired sessions taken from the schedule
+  std::size_t renewed = 0;    // the app still accepts the token: a new session
+  std::size_t retired = 0;    // passhash retired (invalid, another user's, or no token left)
+  std::size_t unchanged = 0;  // renewed meanwhile by a login, or nothing left to retire
+  std::size_t faults = 0;     // a backend or the app failed: retried after the lease
 };
 
 class Service {
@@ -215,6 +227,15 @@ class Service {
   // when already listening.
   using InvalidationHandler = std::function<void(InvalidationKind kind, std::string_view internal_id)>;
   void listen_invalidations(InvalidationHandler on_change);
+
+  // Looks at up to `max` sessions that expired (credentialSweepIntervalSeconds apart, from
+  // a server): asks the app once about each user's current token, then renews the session
+  // or retires the passhash and the broker grants, so a token the app stopped accepting
+  // stops working on VerneMQ's MongoDB path within sessionTTLSeconds plus the interval.
+  // Several processes may sweep at once: each user is claimed by one of them.  Faults of
+  // single users are counted in the outcome (they are retried); a fault of the schedule
+  // itself throws.
+  SweepOutcome sweep_expired(std::size_t max);
 
   ServiceStats stats() const;
   const Config& config() const noexcept;

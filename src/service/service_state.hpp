@@ -85,6 +85,9 @@ struct Service::Impl {
     std::atomic<std::uint64_t> cache_misses{0};
     std::atomic<std::uint64_t> register_fallbacks{0};
     std::atomic<std::uint64_t> would_block{0};
+    std::atomic<std::uint64_t> sweep_renewed{0};
+    std::atomic<std::uint64_t> sweep_retired{0};
+    std::atomic<std::uint64_t> sweep_faults{0};
   };
 
   // Who a token's session belongs to, and which credential it carries.
@@ -168,6 +171,11 @@ struct Service::Impl {
                               CheckMode mode);
   Decision renew_session(std::string_view username, std::string_view password, const std::string& digest,
                          const AclDocument& doc);
+
+  // ---- the sweep of expired sessions (sweep.cpp) -----------------------------------------
+  enum class SweepStep { renewed, retired, unchanged };
+  SweepStep sweep_one(const std::string& internal_id);
+  SweepOutcome sweep_expired(std::size_t max);
 
   // ---- revoke (revoke.cpp) --------------------------------------------------------------
   std::string unusable_passhash();

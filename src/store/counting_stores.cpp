@@ -49,6 +49,18 @@ std::optional<RevokeResult> CountingSessionStore::revoke(std::string_view token)
   return counted(faults_, [&] { return inner_->revoke(token); });
 }
 
+std::vector<std::string> CountingSessionStore::claim_expired(std::size_t max, std::chrono::seconds lease) {
+  return counted(faults_, [&] { return inner_->claim_expired(max, lease); });
+}
+
+void CountingSessionStore::unschedule(std::string_view internal_id) {
+  counted(faults_, [&] { inner_->unschedule(internal_id); });
+}
+
+std::optional<std::string> CountingSessionStore::mapped_token(std::string_view app_user_id) {
+  return counted(faults_, [&] { return inner_->mapped_token(app_user_id); });
+}
+
 CountingDirectoryStore::CountingDirectoryStore(std::shared_ptr<DirectoryStore> inner,
                                                std::atomic<std::uint64_t>& faults)
     : inner_(std::move(inner)), faults_(faults) {

@@ -29,6 +29,9 @@ class CountingSessionStore final : public SessionStore {
   std::optional<CredentialRecord> find_credential(std::string_view internal_id) override;
   bool forget_credential(std::string_view internal_id, std::string_view password_digest) override;
   std::optional<RevokeResult> revoke(std::string_view token) override;
+  std::vector<std::string> claim_expired(std::size_t max, std::chrono::seconds lease) override;
+  void unschedule(std::string_view internal_id) override;
+  std::optional<std::string> mapped_token(std::string_view app_user_id) override;
 
  private:
   std::shared_ptr<SessionStore> inner_;

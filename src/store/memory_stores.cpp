@@ -102,7 +102,33 @@ MapResult MemorySessionStore::map_user(const MapRequest& request) {
   sessions_[request.token] = Session{mapping.internal_id, expires};
   credentials_[mapping.internal_id] =
       Credential{CredentialRecord{request.password_digest, request.app_user_id, mapping.credential_id}, expires};
+  schedule_[mapping.internal_id] = expires;
   return result;
+}
+
+std::vector<std::string> MemorySessionStore::claim_expired(std::size_t max, std::chrono::seconds lease) {
+  std::lock_guard lock(mutex_);
+  const auto now = this->now();
+  std::vector<std::string> claimed;
+  for (auto& [internal_id, due] : schedule_) {
+    if (claimed.size() >= max) break;
+    if (due > now) continue;
+    due = now + lease;
+    claimed.push_back(internal_id);
+  }
+  return claimed;
+}
+
+void MemorySessionStore::unschedule(std::string_view internal_id) {
+  std::lock_guard lock(mutex_);
+  schedule_.erase(key(internal_id));
+}
+
+std::optional<std::string> MemorySessionStore::mapped_token(std::string_view app_user_id) {
+  std::lock_guard lock(mutex_);
+  const auto it = mappings_.find(key(app_user_id));
+  if (it == mappings_.end() || it->second.token.empty()) return std::nullopt;
+  return it->second.token;
 }
 
 std::optional<CredentialRecord> MemorySessionStore::find_credential(std::string_view internal_id) {
@@ -156,6 +182,7 @@ void MemorySessionStore::clear() {
   mappings_.clear();
   credentials_.clear();
   app_user_of_.clear();
+  schedule_.clear();
 }
 
 // ---- MemoryDirectoryStore ---------------------------------------------------------------

@@ -32,6 +32,9 @@ class MemorySessionStore final : public SessionStore {
   std::optional<CredentialRecord> find_credential(std::string_view internal_id) override;
   bool forget_credential(std::string_view internal_id, std::string_view password_digest) override;
   std::optional<RevokeResult> revoke(std::string_view token) override;
+  std::vector<std::string> claim_expired(std::size_t max, std::chrono::seconds lease) override;
+  void unschedule(std::string_view internal_id) override;
+  std::optional<std::string> mapped_token(std::string_view app_user_id) override;
 
   // Drops everything (the equivalent of FLUSHALL).
   void clear();
@@ -60,6 +63,7 @@ class MemorySessionStore final : public SessionStore {
   std::unordered_map<std::string, Mapping> mappings_;        // by app user ID
   std::unordered_map<std::string, Credential> credentials_;  // by internal ID
   std::unordered_map<std::string, std::string> app_user_of_; // internal ID -> app user ID
+  std::unordered_map<std::string, Clock::time_point> schedule_;  // internal ID -> session expiry
   std::size_t operations_since_purge_ = 0;
 };
 

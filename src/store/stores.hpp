@@ -9,6 +9,7 @@
 #pragma once
 
 #include <chrono>
+#include <cstddef>
 #include <cstdint>
 #include <functional>
 #include <optional>
@@ -87,6 +88,19 @@ class SessionStore {
   // the mapping's token field if it still names this token (the internal ID stays).
   // nullopt when the token has no session.
   virtual std::optional<RevokeResult> revoke(std::string_view token) = 0;
+
+  // ---- The expiry schedule, for the sweep that makes expired sessions reach VerneMQ's
+  // MongoDB path (Service::sweep_expired).  map_user schedules the user at its session's
+  // expiry; nothing else does.
+
+  // Claims up to `max` users whose session expired: each is rescheduled `lease` later in
+  // the same atomic step, so concurrent sweepers (several servers) never claim one user
+  // twice within a lease, and a sweeper that dies leaves it to the next one.
+  virtual std::vector<std::string> claim_expired(std::size_t max, std::chrono::seconds lease) = 0;
+  // Takes the user off the schedule (its credential was retired, or nothing is left).
+  virtual void unschedule(std::string_view internal_id) = 0;
+  // The token the app user's mapping holds; nullopt when none (revoked, or no mapping).
+  virtual std::optional<std::string> mapped_token(std::string_view app_user_id) = 0;
 };
 
 // ---- Durable directory (MongoDB in production): identities, VerneMQ ACL documents, groups

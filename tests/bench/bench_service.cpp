@@ -54,6 +54,18 @@ class CountingSessions final : public wave::SessionStore {
     ++redis_calls;
     return inner_->revoke(token);
   }
+  std::vector<std::string> claim_expired(std::size_t max, std::chrono::seconds lease) override {
+    ++redis_calls;
+    return inner_->claim_expired(max, lease);
+  }
+  void unschedule(std::string_view internal_id) override {
+    ++redis_calls;
+    inner_->unschedule(internal_id);
+  }
+  std::optional<std::string> mapped_token(std::string_view app_user_id) override {
+    ++redis_calls;
+    return inner_->mapped_token(app_user_id);
+  }
 
  private:
   std::shared_ptr<wave::SessionStore> inner_;

@@ -10,6 +10,7 @@
 #include <cstdlib>
 #include <mutex>
 #include <string>
+#include <thread>
 #include <utility>
 #include <vector>
 
@@ -25,9 +26,9 @@ std::string unique_name(const char* tag) {
   return std::string("inv_") + tag + "_" + std::string(id, 8);
 }
 
-wave_service* open_service(const std::string& name, const char* storage = "servers") {
+wave_service* open_service(const std::string& name, const char* storage = "servers", const std::string& extra = "") {
   const std::string json =
-      "{\"authenticationCheckEndpoint\":\"" + wave_test::fixture_uri("app") +
+      "{" + extra + "\"authenticationCheckEndpoint\":\"" + wave_test::fixture_uri("app") +
       "\",\"tokenValidationRegex\":\"[A-Za-z0-9:_.-]{1,200}\",\"bcryptCost\":4,\"storage\":\"" + storage +
       "\",\"redisURI\":\"" + wave_test::fixture_uri("redis") + "\",\"redisKeyPrefix\":\"" + name +
       ":\",\"mongoURI\":\"" + wave_test::fixture_uri("mongo") + "\",\"mongoDatabase\":\"" + name + "\"}";
@@ -165,6 +166,33 @@ TEST_SUITE("invalidation") {
     CHECK(connect(fresh, alice, 0) == WAVE_OK);
     CHECK(app_calls() == 1);
     wave_service_free(fresh);
+    wave_service_free(a);
+  }
+
+  TEST_CASE("two servers sweep expired sessions at once: every user settled exactly once") {
+    const std::string name = unique_name("sweep");
+    const std::string ttl = "\"sessionTTLSeconds\":1,\"credentialSweepIntervalSeconds\":30,";
+    wave_service* a = open_service(name, "servers", ttl);
+    wave_service* b = open_service(name, "servers", ttl);
+    constexpr int kUsers = 40;
+    for (int i = 0; i < kUsers; ++i) login(a, "user:" + name + "-" + std::to_string(i) + ":t");
+    std::this_thread::sleep_for(2100ms);  // every session expired
+    size_t claimed[2] = {0, 0}, renewed[2] = {0, 0}, retired[2] = {0, 0};
+    wave_status status[2] = {WAVE_OK, WAVE_OK};
+    std::string other_error;
+    std::thread other([&] {
+      status[1] = wave_service_sweep_expired(b, 1000, &claimed[1], &renewed[1], &retired[1]);
+      other_error = wave_last_error_message();
+    });
+    status[0] = wave_service_sweep_expired(a, 1000, &claimed[0], &renewed[0], &retired[0]);
+    other.join();
+    CHECK(status[0] == WAVE_OK);
+    CHECK_MESSAGE(status[1] == WAVE_OK, other_error);
+    CHECK(claimed[0] + claimed[1] == kUsers);  // no user claimed twice, none left out
+    CHECK(renewed[0] + renewed[1] == kUsers);  // the app still accepts every token
+    CHECK(retired[0] + retired[1] == 0);
+    CHECK(wave_service_counter(a, WAVE_COUNTER_SWEEP_FAULTS) + wave_service_counter(b, WAVE_COUNTER_SWEEP_FAULTS) == 0);
+    wave_service_free(b);
     wave_service_free(a);
   }
 

@@ -121,6 +121,11 @@ class ReadGate final : public wave::SessionStore {
   wave::MapResult map_user(const wave::MapRequest& a) override { return inner_->map_user(a); }
   bool forget_credential(std::string_view a, std::string_view b) override { return inner_->forget_credential(a, b); }
   std::optional<wave::RevokeResult> revoke(std::string_view a) override { return inner_->revoke(a); }
+  std::vector<std::string> claim_expired(std::size_t a, std::chrono::seconds b) override {
+    return inner_->claim_expired(a, b);
+  }
+  void unschedule(std::string_view a) override { inner_->unschedule(a); }
+  std::optional<std::string> mapped_token(std::string_view a) override { return inner_->mapped_token(a); }
 
  private:
   std::shared_ptr<wave::SessionStore> inner_;
@@ -305,6 +310,61 @@ TEST_SUITE("service.memory") {
     CHECK(retired->password_digest.empty());  // retired with its credential
     CHECK_FALSE(wave_test::python_bcrypt_verifies(credentials.password, retired->passhash));
     CHECK(status_of([&] { rig.service->revoke(token); }) != WAVE_OK);  // nothing left to revoke
+  }
+
+  TEST_CASE("the sweep: an expired session is renewed while the app accepts its token, retired once it does not") {
+    Rig rig(Fields{{"sessionTTLSeconds", "60"}, {"credentialSweepIntervalSeconds", "30"}});
+    const std::string kept_token = token_of(user("kay"));
+    const std::string dropped_token = token_of(user("dan"));
+    const auto kept = rig.service->login(kept_token);
+    const auto dropped = rig.service->login(dropped_token);
+    CHECK(rig.service->sweep_expired(100).claimed == 0);  // nothing expired yet
+    rig.clock.advance(std::chrono::seconds(61));
+    wave_test::app_control(rig.app, "revoke", dropped_token);  // the app logged Dan out
+    const auto bcrypt_before = rig.service->stats().bcrypt_hashes;
+    const auto outcome = rig.service->sweep_expired(100);
+    wave_test::app_control(rig.app, "unrevoke", dropped_token);
+    CHECK(outcome.claimed == 2);
+    CHECK(outcome.renewed == 1);
+    CHECK(outcome.retired == 1);
+    CHECK(outcome.faults == 0);
+    // Kay: a new session from the app's answer, no bcrypt, her passhash untouched.
+    CHECK(rig.sessions->find_credential(kept.internal_id));
+    CHECK(wave_test::python_bcrypt_verifies(kept.password, rig.directory->find_acl(kept.internal_id)->passhash));
+    // Dan: VerneMQ's MongoDB path refuses him now, and so does every Wave check.
+    const auto doc = rig.directory->find_acl(dropped.internal_id);
+    REQUIRE(doc);
+    CHECK(doc->credential_id.rfind("revoked-", 0) == 0);
+    CHECK_FALSE(wave_test::python_bcrypt_verifies(dropped.password, doc->passhash));
+    CHECK_FALSE(rig.service->authorize_register(dropped.internal_id, dropped.internal_id, dropped.password).granted);
+    CHECK(rig.service->stats().bcrypt_hashes == bcrypt_before + 1);  // the retired passhash only
+    CHECK(rig.service->stats().sweep_retired == 1);
+    // Claimed users are rescheduled a lease ahead: a second sweep right away finds nothing,
+    // and Dan is off the schedule for good.
+    CHECK(rig.service->sweep_expired(100).claimed == 0);
+    rig.clock.advance(std::chrono::seconds(61));
+    const auto later = rig.service->sweep_expired(100);
+    CHECK(later.claimed == 1);  // Kay's renewed session expired again
+    CHECK(later.renewed == 1);
+  }
+
+  TEST_CASE("the sweep leaves a user scheduled when the app cannot answer") {
+    Rig rig(Fields{{"sessionTTLSeconds", "60"}, {"credentialSweepIntervalSeconds", "30"}});
+    const auto credentials = rig.service->login(token_of(user("fay")));
+    rig.clock.advance(std::chrono::seconds(61));
+    // Another process on the same stores whose app endpoint is unreachable sweeps first.
+    const std::string unreachable = "http://127.0.0.1:" + std::to_string(wave_test::unused_loopback_port()) + "/auth/check";
+    wave::Service cut_off(wave_test::service_config(unreachable, {{"storage", wave_test::quoted("memory")},
+                                                                  {"sessionTTLSeconds", "60"},
+                                                                  {"credentialSweepIntervalSeconds", "30"}}),
+                          rig.sessions, rig.directory);
+    const auto outcome = cut_off.sweep_expired(100);
+    CHECK(outcome.claimed == 1);
+    CHECK(outcome.faults == 1);
+    CHECK(wave_test::python_bcrypt_verifies(credentials.password,
+                                            rig.directory->find_acl(credentials.internal_id)->passhash));
+    rig.clock.advance(std::chrono::seconds(31));  // the lease passed: tried again
+    CHECK(rig.service->sweep_expired(100).renewed == 1);
   }
 
   TEST_CASE("authorize_register: the identity rules and every password scheme") {
