@@ -8,7 +8,7 @@ packages=(
   doctest-dev libbenchmark-dev libmosquitto-dev libcrypt-dev
   clang libclang-rt-14-dev llvm
   redis-server mosquitto mosquitto-clients
-  python3 python3-pytest python3-bcrypt
+  python3 python3-pytest python3-bcrypt python3-venv
   wrk
 )
 sudo_cmd=()
@@ -33,3 +33,5 @@ done
 if [ -z "${WAVE_TEST_MONGO_URI:-}" ]; then
   "$(dirname "$0")/install-ferretdb.sh" "${WAVE_TOOLS_DIR:-${XDG_CACHE_HOME:-$HOME/.cache}/wave-tools}/bin"
 fi
+# Schemathesis and openapi-spec-validator (PyPI, pinned) for tests/server, in a venv.
+"$(dirname "$0")/install-python-tools.sh"
