@@ -37,12 +37,11 @@ cat > "$state/wave.json" <<JSON
   "mongoURI": "$(cat "$state/mongo.uri")",
   "mongoDatabase": "wave_demo",
   "bcryptCost": 10,
-  "listenAddress": "127.0.0.1:0",
   "corsAllowedOrigins": ["https://app.example.com"]
 }
 JSON
 export WAVE_CONFIG_FILE_PATH="$state/wave.json"
-"$server_bin" >"$state/server.log" 2>"$state/server.err" &
+"$server_bin" --listen 127.0.0.1:0 >"$state/server.log" 2>"$state/server.err" &
 server_pid=$!
 port=""
 for _ in $(seq 1 200); do

@@ -178,9 +178,10 @@ class Session : public std::enable_shared_from_this<Session> {
 
   void on_read(beast::error_code ec, std::size_t) {
     if (ec == http::error::end_of_stream) return close();
-    if (ec && parser_->is_header_done()) {  // name the route in the log and metrics
-      method_ = std::string(parser_->get().method_string());
-      route_ = match_route(sv(parser_->get().target())).route;
+    if (ec) {  // name the route in the log and metrics when the request line was read
+      const auto& partial = parser_->get();
+      if (!partial.method_string().empty()) method_ = std::string(partial.method_string());
+      if (!partial.target().empty()) route_ = match_route(sv(partial.target())).route;
     }
     if (ec == http::error::body_limit || ec == http::error::header_limit) {
       close_after_ = true;

@@ -178,7 +178,6 @@ class WaveServer:
             "mongoURI": backends.uri("mongo"),
             "mongoDatabase": f"wave_server_{tag}",
             "bcryptCost": 4,
-            "listenAddress": "127.0.0.1:0",
             "logLevel": "info",
             "corsAllowedOrigins": ["https://app.example.com"],
             "httpTimeoutMs": 3000,

@@ -120,11 +120,19 @@ def test_publish_mountpoint_must_be_empty(server, user, other_user):
     assert_refusal(response, answer)
 
 
-@pytest.mark.parametrize("topic", ["conversations/private/{me}//x", "conversations/private/{me}/",
-                                   "/conversations/private/{me}/x", "conversations//{me}/x"])
+@pytest.mark.parametrize("topic", ["conversations/private/{me}//x", "/conversations/private/{me}/x",
+                                   "conversations//{me}/x", "conversations/private//{me}"])
 def test_publish_empty_topic_levels_are_refused(server, user, topic):
     response, answer = server.hook("auth_on_publish", publish_body(user.id, topic.format(me=user.id)))
     assert_refusal(response, answer)
+
+
+def test_publish_empty_last_level_is_matched_by_plus(server, user):
+    # VerneMQ sends "a/" as two levels, the last one empty, and MQTT's "+" matches an empty
+    # level: conversations/private/<me>/+ grants it (no user's ID is empty, so nobody can
+    # subscribe to it: it reaches no one and names its sender correctly).
+    _, answer = server.hook("auth_on_publish", publish_body(user.id, f"conversations/private/{user.id}/"))
+    assert_grant(answer)
 
 
 def test_publish_wildcard_topic_is_refused(server, user):
