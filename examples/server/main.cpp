@@ -57,11 +57,6 @@ int main(int argc, char** argv) {
     fail_to_start(error.what());
     return 2;
   }
-  if (!settings.tls_cert_file.empty()) {
-    fail_to_start("serverTLSCertFile/serverTLSKeyFile: TLS is not built into this wave-server yet; "
-                  "terminate TLS in front of it (or leave both fields empty)");
-    return 2;
-  }
   if (listen_address.empty()) listen_address = settings.listen_address;
 
   wave_service* service = nullptr;

@@ -22,6 +22,7 @@
 #include <boost/asio/strand.hpp>
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
+#include <boost/beast/ssl.hpp>
 #include <rapidjson/stringbuffer.h>
 #include <rapidjson/writer.h>
 
@@ -48,7 +49,12 @@ constexpr auto kAcceptBackoffExhausted = std::chrono::milliseconds(100);  // EMF
 constexpr auto kAcceptBackoffOther = std::chrono::milliseconds(10);
 constexpr int kCredentialPoolNice = 10;
 
-class Session;
+// What a drain needs of any session, plain or TLS.
+class SessionBase {
+ public:
+  virtual ~SessionBase() = default;
+  virtual void drain() = 0;
+};
 
 // What every session shares: settings, libwave, pools, metrics, the log, the registry of
 // open sessions (so a drain can close idle ones).
@@ -77,7 +83,8 @@ struct Shared {
   std::atomic<bool> draining{false};
   std::atomic<std::uint64_t> next_connection{1};
   std::mutex sessions_mutex;
-  std::unordered_map<Session*, std::weak_ptr<Session>> sessions;
+  std::unordered_map<SessionBase*, std::weak_ptr<SessionBase>> sessions;
+  std::optional<net::ssl::context> tls;  // set when serverTLSCertFile/KeyFile are
 };
 
 // Beast 1.74 speaks boost::string_view; the rest of the server std::string_view.
@@ -109,12 +116,17 @@ using Headers = std::vector<std::pair<std::string, std::string>>;
 // One client connection: read a request (idle wait, then a deadline from its first byte),
 // answer it (on this strand, or through a worker pool and back), repeat while keep-alive.
 // One request at a time, so pipelined requests are answered in order.
-class Session : public std::enable_shared_from_this<Session> {
+// `Stream` is beast::tcp_stream (plain HTTP) or beast::ssl_stream<beast::tcp_stream> (HTTPS).
+template <class Stream>
+class Session : public SessionBase, public std::enable_shared_from_this<Session<Stream>> {
+  static constexpr bool kTls = !std::is_same_v<Stream, beast::tcp_stream>;
+
  public:
-  Session(tcp::socket&& socket, Shared& shared)
-      : stream_(std::move(socket)), shared_(shared), serial_(shared.next_connection.fetch_add(1)) {
+  template <class... Extra>
+  Session(Shared& shared, tcp::socket&& socket, Extra&... extra)
+      : stream_(std::move(socket), extra...), shared_(shared), serial_(shared.next_connection.fetch_add(1)) {
     beast::error_code ec;
-    const auto remote = stream_.socket().remote_endpoint(ec);
+    const auto remote = lowest().socket().remote_endpoint(ec);
     peer_ = ec ? "unknown" : endpoint_text(remote);
     shared_.metrics.connections_active.fetch_add(1);
   }
@@ -130,29 +142,43 @@ class Session : public std::enable_shared_from_this<Session> {
   void start() {
     {
       std::lock_guard lock(shared_.sessions_mutex);
-      shared_.sessions.emplace(this, weak_from_this());
+      shared_.sessions.emplace(this, std::static_pointer_cast<SessionBase>(this->shared_from_this()));
     }
-    net::dispatch(stream_.get_executor(), beast::bind_front_handler(&Session::wait_for_request, shared_from_this()));
+    if constexpr (kTls)
+      net::dispatch(stream_.get_executor(), beast::bind_front_handler(&Session::handshake, this->shared_from_this()));
+    else
+      net::dispatch(stream_.get_executor(), beast::bind_front_handler(&Session::wait_for_request, this->shared_from_this()));
   }
 
   // Called once the server drains: an idle connection is closed now; a busy one answers
   // its request with Connection: close.
-  void drain() {
-    net::post(stream_.get_executor(), [self = shared_from_this()] {
+  void drain() override {
+    net::post(stream_.get_executor(), [self = this->shared_from_this()] {
       if (self->idle_) self->close();
     });
   }
 
  private:
+  beast::tcp_stream& lowest() { return beast::get_lowest_layer(stream_); }
+
   // ---- reading ----------------------------------------------------------------------
+
+  // TLS only: the handshake gets the request deadline (a slow handshake is a slow request).
+  void handshake() {
+    lowest().expires_after(std::chrono::seconds(shared_.settings.request_timeout_seconds));
+    stream_.async_handshake(net::ssl::stream_base::server, [self = this->shared_from_this()](beast::error_code ec) {
+      if (ec) return self->close();
+      self->wait_for_request();
+    });
+  }
 
   void wait_for_request() {
     if (shared_.draining.load()) return close();
     if (buffer_.size() > 0) return read_request();  // a pipelined request is already here
     idle_ = true;
-    stream_.expires_after(std::chrono::seconds(shared_.settings.idle_timeout_seconds));
+    lowest().expires_after(std::chrono::seconds(shared_.settings.idle_timeout_seconds));
     stream_.async_read_some(buffer_.prepare(kFirstReadBytes),
-                            beast::bind_front_handler(&Session::on_first_bytes, shared_from_this()));
+                            beast::bind_front_handler(&Session::on_first_bytes, this->shared_from_this()));
   }
 
   void on_first_bytes(beast::error_code ec, std::size_t bytes) {
@@ -172,8 +198,8 @@ class Session : public std::enable_shared_from_this<Session> {
     // the header is complete (beast#1770).
     parser_->header_limit(static_cast<std::uint32_t>(shared_.settings.max_header_bytes));
     parser_->body_limit(static_cast<std::uint64_t>(shared_.settings.max_body_bytes));
-    stream_.expires_after(std::chrono::seconds(shared_.settings.request_timeout_seconds));
-    http::async_read(stream_, buffer_, *parser_, beast::bind_front_handler(&Session::on_read, shared_from_this()));
+    lowest().expires_after(std::chrono::seconds(shared_.settings.request_timeout_seconds));
+    http::async_read(stream_, buffer_, *parser_, beast::bind_front_handler(&Session::on_read, this->shared_from_this()));
   }
 
   void on_read(beast::error_code ec, std::size_t) {
@@ -230,7 +256,7 @@ class Session : public std::enable_shared_from_this<Session> {
   template <typename Job, typename Finish>
   bool submit(WorkerPool& pool, Job job, Finish finish) {
     auto executor = net::prefer(stream_.get_executor(), net::execution::outstanding_work.tracked);
-    return pool.try_submit([self = shared_from_this(), executor, job = std::move(job), finish = std::move(finish)]() mutable {
+    return pool.try_submit([self = this->shared_from_this(), executor, job = std::move(job), finish = std::move(finish)]() mutable {
       auto result = job();
       net::post(executor, [self, finish = std::move(finish), result = std::move(result)]() mutable { finish(*self, std::move(result)); });
     });
@@ -384,8 +410,8 @@ class Session : public std::enable_shared_from_this<Session> {
     const double seconds = std::chrono::duration<double>(Clock::now() - started_).count();
     shared_.metrics.count_request(route_, status, seconds);
     write_log(status, seconds);
-    stream_.expires_after(std::chrono::seconds(shared_.settings.request_timeout_seconds));
-    http::async_write(stream_, response_, beast::bind_front_handler(&Session::on_write, shared_from_this()));
+    lowest().expires_after(std::chrono::seconds(shared_.settings.request_timeout_seconds));
+    http::async_write(stream_, response_, beast::bind_front_handler(&Session::on_write, this->shared_from_this()));
   }
 
   void on_write(beast::error_code ec, std::size_t) {
@@ -399,15 +425,21 @@ class Session : public std::enable_shared_from_this<Session> {
   // Closing with unread input sends a RST, which can destroy the answer in flight: shut the
   // send side, read (and drop) what the client still sends for a moment, then close.
   void linger() {
+    if constexpr (kTls) {
+      // TLS: send close_notify (bounded), then close; no half-close under TLS.
+      lowest().expires_after(kLingerTime);
+      stream_.async_shutdown([self = this->shared_from_this()](beast::error_code) { self->close(); });
+      return;
+    }
     beast::error_code ec;
-    stream_.socket().shutdown(tcp::socket::shutdown_send, ec);
+    lowest().socket().shutdown(tcp::socket::shutdown_send, ec);
     if (ec) return close();
-    stream_.expires_after(kLingerTime);
+    lowest().expires_after(kLingerTime);
     drain_input();
   }
 
   void drain_input() {
-    stream_.async_read_some(net::buffer(discard_), [self = shared_from_this()](beast::error_code ec, std::size_t bytes) {
+    stream_.async_read_some(net::buffer(discard_), [self = this->shared_from_this()](beast::error_code ec, std::size_t bytes) {
       self->drained_ += bytes;
       if (ec || self->drained_ > kLingerMaxBytes) return self->close();
       self->drain_input();
@@ -416,8 +448,8 @@ class Session : public std::enable_shared_from_this<Session> {
 
   void close() {
     beast::error_code ec;
-    stream_.socket().shutdown(tcp::socket::shutdown_both, ec);
-    stream_.close();
+    lowest().socket().shutdown(tcp::socket::shutdown_both, ec);
+    lowest().close();
   }
 
   void write_log(int status, double seconds) {
@@ -444,7 +476,7 @@ class Session : public std::enable_shared_from_this<Session> {
     std::string client_id;
   };
 
-  beast::tcp_stream stream_;
+  Stream stream_;
   Shared& shared_;
   std::uint64_t serial_;
   std::string peer_;
@@ -480,10 +512,10 @@ class Listener : public std::enable_shared_from_this<Listener> {
     return acceptor_.local_endpoint();
   }
 
-  void start() { net::dispatch(acceptor_.get_executor(), beast::bind_front_handler(&Listener::accept, shared_from_this())); }
+  void start() { net::dispatch(acceptor_.get_executor(), beast::bind_front_handler(&Listener::accept, this->shared_from_this())); }
 
   void stop() {
-    net::post(acceptor_.get_executor(), [self = shared_from_this()] {
+    net::post(acceptor_.get_executor(), [self = this->shared_from_this()] {
       beast::error_code ec;
       self->acceptor_.close(ec);
       self->backoff_.cancel();
@@ -492,7 +524,7 @@ class Listener : public std::enable_shared_from_this<Listener> {
 
  private:
   void accept() {
-    acceptor_.async_accept(net::make_strand(context_), beast::bind_front_handler(&Listener::on_accept, shared_from_this()));
+    acceptor_.async_accept(net::make_strand(context_), beast::bind_front_handler(&Listener::on_accept, this->shared_from_this()));
   }
 
   void on_accept(beast::error_code ec, tcp::socket socket) {
@@ -504,7 +536,7 @@ class Listener : public std::enable_shared_from_this<Listener> {
       if (shared_.logger.enabled(LogLevel::warning))
         shared_.logger.write(LogLine(LogLevel::warning, "accept failed").field("error", ec.message()));
       backoff_.expires_after(exhausted ? kAcceptBackoffExhausted : kAcceptBackoffOther);
-      backoff_.async_wait([self = shared_from_this()](beast::error_code wait_error) {
+      backoff_.async_wait([self = this->shared_from_this()](beast::error_code wait_error) {
         if (!wait_error && self->acceptor_.is_open()) self->accept();
       });
       return;
@@ -516,7 +548,10 @@ class Listener : public std::enable_shared_from_this<Listener> {
     } else {
       beast::error_code ignored;
       socket.set_option(tcp::no_delay(true), ignored);
-      std::make_shared<Session>(std::move(socket), shared_)->start();
+      if (shared_.tls)
+        std::make_shared<Session<beast::ssl_stream<beast::tcp_stream>>>(shared_, std::move(socket), *shared_.tls)->start();
+      else
+        std::make_shared<Session<beast::tcp_stream>>(shared_, std::move(socket))->start();
     }
     accept();
   }
@@ -536,7 +571,21 @@ struct Server::Impl {
         shared(std::move(settings), config, service, logger, metrics),
         context(io_threads),
         signals(context, SIGINT, SIGTERM),
-        drain_timer(context) {}
+        drain_timer(context) {
+    if (!shared.settings.tls_cert_file.empty()) load_tls();
+  }
+
+  // HTTPS: TLS 1.2 or later, the certificate chain and key from PEM files.
+  void load_tls() {
+    auto& tls = shared.tls.emplace(net::ssl::context::tls_server);
+    tls.set_options(net::ssl::context::default_workarounds | net::ssl::context::no_sslv2 | net::ssl::context::no_sslv3 |
+                    net::ssl::context::no_tlsv1 | net::ssl::context::no_tlsv1_1 | net::ssl::context::single_dh_use);
+    beast::error_code ec;
+    tls.use_certificate_chain_file(shared.settings.tls_cert_file, ec);
+    if (ec) throw std::runtime_error("serverTLSCertFile \"" + shared.settings.tls_cert_file + "\": " + ec.message());
+    tls.use_private_key_file(shared.settings.tls_key_file, net::ssl::context::pem, ec);
+    if (ec) throw std::runtime_error("serverTLSKeyFile \"" + shared.settings.tls_key_file + "\": " + ec.message());
+  }
 
   ~Impl() {
     // Sessions and handlers left in the context (after a forced stop) go before `shared`.
@@ -557,7 +606,7 @@ struct Server::Impl {
     for (auto& listener : listeners) listener->stop();
     shared.backend_pool.stop_accepting();
     shared.credential_pool.stop_accepting();
-    std::vector<std::shared_ptr<Session>> open;
+    std::vector<std::shared_ptr<SessionBase>> open;
     {
       std::lock_guard lock(shared.sessions_mutex);
       for (auto& [pointer, weak] : shared.sessions)
@@ -626,7 +675,7 @@ int Server::run() {
   for (const auto& address : impl.addresses)
     impl.shared.logger.write_always(LogLine(LogLevel::info, "listening")
                                         .field("address", address)
-                                        .field("tls", "off")
+                                        .field("tls", impl.shared.tls ? "on" : "off")
                                         .field("io_threads", impl.io_threads)
                                         .field("worker_threads", impl.shared.settings.worker_threads)
                                         .field("credential_threads", impl.shared.settings.credential_threads)
