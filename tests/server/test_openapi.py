@@ -43,12 +43,13 @@ def test_schemathesis_finds_no_failure(make_server, backends, tmp_path):
     env = dict(os.environ, WAVE_TEST_TOKEN=user.token)
     report_dir = tmp_path / "report"
     command = [python_tool("schemathesis"), "--config-file", CONFIG, "run", DOCUMENT,
-               "--url", f"http://127.0.0.1:{server.port}", "--checks", "all", "--max-examples", "15",
+               "--url", f"http://127.0.0.1:{server.port}", "--max-examples", "25",
                "--request-timeout", "20", "--report", "junit", "--report-dir", str(report_dir),
                "--seed", "8085", "--no-color"]
     result = subprocess.run(command, capture_output=True, text=True, env=env, timeout=300, cwd=str(tmp_path))
-    output = result.stdout + result.stderr
-    assert result.returncode == 0, f"schemathesis exit {result.returncode}:\n{output[-12000:]}"
+    # Generated bodies can be megabytes long: keep each line of the report short.
+    output = "\n".join(line[:400] for line in (result.stdout + result.stderr).splitlines())
+    assert result.returncode == 0, f"schemathesis exit {result.returncode}:\n{output[-15000:]}"
     assert server.proc.poll() is None, "wave-server died under Schemathesis"
     log = server.stdout()
     assert user.token not in log and user.password not in log
