@@ -2,7 +2,9 @@
 
 #include <array>
 #include <chrono>
+#include <cerrno>
 #include <csignal>
+#include <cstring>
 #include <cstdio>
 #include <cstdlib>
 #include <mutex>
@@ -199,6 +201,28 @@ class Session : public SessionBase, public std::enable_shared_from_this<Session<
     parser_->header_limit(static_cast<std::uint32_t>(shared_.settings.max_header_bytes));
     parser_->body_limit(static_cast<std::uint64_t>(shared_.settings.max_body_bytes));
     lowest().expires_after(std::chrono::seconds(shared_.settings.request_timeout_seconds));
+    http::async_read_header(stream_, buffer_, *parser_,
+                            beast::bind_front_handler(&Session::on_header, this->shared_from_this()));
+  }
+
+  // A client that sent "Expect: 100-continue" (curl does for bodies over 1 KiB) waits for a
+  // 100 before sending its body; a body over the limit was already refused with the header.
+  void on_header(beast::error_code ec, std::size_t bytes) {
+    if (ec || parser_->is_done()) return on_read(ec, bytes);
+    const auto expect = parser_->get().find(http::field::expect);
+    if (expect != parser_->get().end() && beast::iequals(expect->value(), "100-continue")) {
+      static constexpr std::string_view kContinue = "HTTP/1.1 100 Continue\r\n\r\n";
+      net::async_write(stream_, net::buffer(kContinue.data(), kContinue.size()),
+                       [self = this->shared_from_this()](beast::error_code write_error, std::size_t) {
+                         if (write_error) return self->close();
+                         self->read_body();
+                       });
+      return;
+    }
+    read_body();
+  }
+
+  void read_body() {
     http::async_read(stream_, buffer_, *parser_, beast::bind_front_handler(&Session::on_read, this->shared_from_this()));
   }
 
@@ -580,6 +604,14 @@ struct Server::Impl {
     auto& tls = shared.tls.emplace(net::ssl::context::tls_server);
     tls.set_options(net::ssl::context::default_workarounds | net::ssl::context::no_sslv2 | net::ssl::context::no_sslv3 |
                     net::ssl::context::no_tlsv1 | net::ssl::context::no_tlsv1_1 | net::ssl::context::single_dh_use);
+    for (const auto* file : {&shared.settings.tls_cert_file, &shared.settings.tls_key_file}) {
+      if (std::FILE* probe = std::fopen(file->c_str(), "rb")) {
+        std::fclose(probe);
+      } else {
+        const char* field = file == &shared.settings.tls_cert_file ? "serverTLSCertFile" : "serverTLSKeyFile";
+        throw std::runtime_error(std::string(field) + " \"" + *file + "\": " + std::strerror(errno));
+      }
+    }
     beast::error_code ec;
     tls.use_certificate_chain_file(shared.settings.tls_cert_file, ec);
     if (ec) throw std::runtime_error("serverTLSCertFile \"" + shared.settings.tls_cert_file + "\": " + ec.message());
