@@ -654,9 +654,11 @@ struct Server::Impl {
     const bool idle = shared.metrics.connections_active.load() == 0 && shared.backend_pool.in_flight() == 0 &&
                       shared.credential_pool.in_flight() == 0;
     if (idle || Clock::now() >= drain_deadline) {
-      if (!idle)
+      if (!idle) {
+        forced = true;
         shared.logger.write_always(LogLine(LogLevel::warning, "grace period over: closing busy connections")
                                        .field("connections", shared.metrics.connections_active.load()));
+      }
       context.stop();
       return;
     }
@@ -673,6 +675,7 @@ struct Server::Impl {
   net::signal_set signals;
   net::steady_timer drain_timer;
   Clock::time_point drain_deadline{};
+  bool forced = false;  // the grace period ended with work in flight
   std::vector<std::shared_ptr<Listener>> listeners;
   std::vector<std::string> addresses;
 };
@@ -716,6 +719,15 @@ int Server::run() {
   for (int i = 1; i < impl.io_threads; ++i) threads.emplace_back([&impl] { impl.context.run(); });
   impl.context.run();
   for (auto& thread : threads) thread.join();
+  if (impl.forced && impl.shared.backend_pool.in_flight() + impl.shared.credential_pool.in_flight() > 0) {
+    // Worker threads are still inside libwave (a backend slower than the grace period):
+    // waiting for them would break the bound, and freeing the service under them is
+    // unsafe, so leave without running destructors.
+    impl.shared.logger.write_always(LogLine(LogLevel::info, "stopped").field("forced", "true"));
+    impl.shared.logger.stop();
+    std::fflush(stdout);
+    std::_Exit(0);
+  }
   // Jobs still running finish (their results go nowhere); then nothing touches libwave.
   impl.shared.backend_pool.join();
   impl.shared.credential_pool.join();
