@@ -70,6 +70,8 @@ int main(int argc, char** argv) {
   int status = 1;
   {
     wave_server::Logger logger(settings.log_level, kLogQueueLines, metrics.log_lines_dropped);
+    // Wiring point for libwave's own log lines (wave_set_log_handler(), another branch):
+    // install a handler here that formats them as LogLine(level, message) into `logger`.
     try {
       wave_server::Server server(settings, config, service, logger, metrics);
       server.listen(listen_address);

@@ -110,6 +110,11 @@ std::string Metrics::render() const {
       out.append(load(decisions_[h][o])).append("\n");
     }
 
+  // Wiring point for libwave's own counters (wave_service_counter(), another branch):
+  // wave_cache_requests_total{result}, wave_cache_entries, wave_app_requests_total{outcome},
+  // wave_app_request_duration_seconds_sum/_count, wave_backend_errors_total{backend},
+  // wave_bcrypt_runs_total, wave_bcrypt_duration_seconds_sum, rendered here from one read each.
+
   header(out, "wave_worker_queue_depth", "gauge", "Jobs queued or running in a worker pool.");
   for (std::size_t p = 0; p < kPoolCount; ++p)
     out.append("wave_worker_queue_depth{pool=\"").append(pool_name(static_cast<Pool>(p))).append("\"} ").append(load(pool_in_flight[p])).append("\n");

@@ -263,7 +263,9 @@ class Session : public SessionBase, public std::enable_shared_from_this<Session<
     if (route_ == Route::unmatched) return send_api(api_error(404, "not_found", "no such route"));
     if (!method_allowed(route_, method_)) {
       const auto answer = api_error(405, "method_not_allowed", "this route does not accept " + method_);
-      return reply(405, "application/json", answer.body, {{"Allow", allowed_methods(route_)}, {}});
+      Headers headers;
+      headers.emplace_back("Allow", allowed_methods(route_));
+      return reply(405, "application/json", answer.body, std::move(headers));
     }
     switch (route_) {
       case Route::healthz: return reply(200, "application/json", R"({"status":"ok"})", {});
@@ -332,6 +334,9 @@ class Session : public SessionBase, public std::enable_shared_from_this<Session<
     auto parsed = std::make_shared<ParsedWebhook>(parse_webhook(hook, request.body()));
     log_.client_id = parsed->client_id;
     if (!parsed->question) return finish_webhook(refusal_answer(parsed->refusal));
+    // Wiring point for a cache-only check (WAVE_CHECK_CACHED_ONLY, another branch): run
+    // decide_webhook's check_* here with that flag, on this I/O thread, and finish_webhook()
+    // at once unless it reports a cache miss; only misses go on to the worker pool.
     wave_service* service = shared_.service;
     const CacheAges ages = shared_.settings.cache_ages;
     const auto until = deadline();
@@ -401,8 +406,7 @@ class Session : public SessionBase, public std::enable_shared_from_this<Session<
   }
 
   void send_preflight() {
-    Headers headers;
-    add_cors(headers);
+    Headers headers;  // reply() adds Access-Control-Allow-Origin
     headers.emplace_back("Access-Control-Allow-Methods", allowed_methods(route_));
     headers.emplace_back("Access-Control-Allow-Headers", "token, content-type");
     headers.emplace_back("Access-Control-Max-Age", "600");
@@ -411,7 +415,6 @@ class Session : public SessionBase, public std::enable_shared_from_this<Session<
 
   void send_api(ApiResponse response) {
     Headers headers;
-    if (parser_ && parser_->is_header_done() && is_api_route(route_)) add_cors(headers);
     if (response.retry_after) headers.emplace_back("Retry-After", "1");
     reply(response.status, "application/json", std::move(response.body), std::move(headers));
   }
@@ -424,8 +427,8 @@ class Session : public SessionBase, public std::enable_shared_from_this<Session<
     response_.result(static_cast<unsigned>(status));
     response_.set(http::field::server, "wave-server");
     if (!content_type.empty()) response_.set(http::field::content_type, bsv(content_type));
-    for (auto& [name, value] : headers)
-      if (!name.empty()) response_.set(bsv(name), value);
+    if (is_api_route(route_) && parser_ && parser_->is_header_done()) add_cors(headers);
+    for (auto& [name, value] : headers) response_.set(bsv(name), value);
     response_.body() = std::move(body);
     response_.keep_alive(keep_alive_ && !close_after_ && !shared_.draining.load());
     // Content-Length on every answer: without it the response would end at EOF and every
