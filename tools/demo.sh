@@ -10,12 +10,15 @@ root=$(cd "$(dirname "$0")/.." && pwd)
 cd "$root"
 export WAVE_FERRETDB="${WAVE_FERRETDB:-${WAVE_TOOLS_DIR:-${XDG_CACHE_HOME:-$HOME/.cache}/wave-tools}/bin/ferretdb}"
 tools/install-deps.sh
-cmake --preset release >/dev/null
-# The server's CMake target (wave_server, built as the program wave-server).
-server_target=wave-server
-cmake --build --preset release --target help | grep -qE '^wave_server[: ]' && server_target=wave_server
-cmake --build --preset release --target "$server_target"
-server_bin=$(find "$root/build/release/examples" -name wave-server -type f -perm -u+x | head -n 1)
+server_bin=${WAVE_SERVER:-}  # a wave-server binary to use instead of building the release preset
+if [ -z "$server_bin" ]; then
+  cmake --preset release >/dev/null
+  # The server's CMake target (wave_server, built as the program wave-server).
+  server_target=wave-server
+  cmake --build --preset release --target help | grep -qE '^wave_server[: ]' && server_target=wave_server
+  cmake --build --preset release --target "$server_target"
+  server_bin=$(find "$root/build/release/examples" -name wave-server -type f -perm -u+x | head -n 1)
+fi
 state=$(mktemp -d)
 python=/usr/bin/python3
 server_pid=""
