@@ -234,8 +234,7 @@ class Session : public SessionBase, public std::enable_shared_from_this<Session<
       if (!partial.target().empty()) route_ = match_route(sv(partial.target())).route;
     }
     if (ec == http::error::body_limit || ec == http::error::header_limit) {
-      close_after_ = true;
-      linger_ = true;
+      close_after_ = true;  // then on_write lingers: the client may still be sending
       const bool header = ec == http::error::header_limit;
       const auto answer = api_error(413, "too_large",
                                     header ? "the request header is larger than serverMaxHeaderBytes"
@@ -243,8 +242,7 @@ class Session : public SessionBase, public std::enable_shared_from_this<Session<
       return reply(413, "application/json", answer.body, {});
     }
     if (ec && ec.category() == http::make_error_code(http::error::bad_method).category()) {
-      close_after_ = true;
-      linger_ = true;
+      close_after_ = true;  // then on_write lingers: the client may still be sending
       const auto answer = api_error(400, "bad_request", "malformed HTTP request");
       return reply(400, "application/json", answer.body, {});
     }
@@ -354,6 +352,7 @@ class Session : public SessionBase, public std::enable_shared_from_this<Session<
     shared_.metrics.count_decision(*hook_, answer.outcome);
     log_.result = std::string(outcome_name(answer.outcome));
     log_.reason = answer.reason;
+    log_.detail = std::move(answer.detail);
     send_webhook(std::move(answer));
   }
 
@@ -493,6 +492,7 @@ class Session : public SessionBase, public std::enable_shared_from_this<Session<
     if (!log_.result.empty()) line.field("result", log_.result);
     if (!log_.reason.empty()) line.field("reason", log_.reason);
     if (!log_.client_id.empty()) line.field("client_id", log_.client_id, 128);
+    if (!log_.detail.empty() && shared_.logger.enabled(LogLevel::debug)) line.field("detail", log_.detail, 512);
     shared_.logger.write(std::move(line));
   }
 
@@ -501,6 +501,7 @@ class Session : public SessionBase, public std::enable_shared_from_this<Session<
     std::string result;
     std::string reason;
     std::string client_id;
+    std::string detail;  // libwave's message, logged at debug level only
   };
 
   Stream stream_;
@@ -521,7 +522,6 @@ class Session : public SessionBase, public std::enable_shared_from_this<Session<
   bool idle_ = false;
   bool keep_alive_ = true;
   bool close_after_ = false;
-  bool linger_ = false;
 };
 
 // Accepts connections on one address, on its own strand; each socket gets a strand of its

@@ -256,18 +256,18 @@ std::string_view webhook_error_code(wave_status status) {
 }
 
 WebhookAnswer refusal_answer(std::string reason) {
-  return WebhookAnswer{Outcome::deny, std::move(reason), error_body("not_allowed"), 0};
+  return WebhookAnswer{Outcome::deny, std::move(reason), error_body("not_allowed"), 0, {}};
 }
 
 WebhookAnswer fault_answer(wave_status status) {
   const std::string_view code = webhook_error_code(status);
-  return WebhookAnswer{Outcome::error, std::string(code), error_body(code), 0};
+  return WebhookAnswer{Outcome::error, std::string(code), error_body(code), 0, {}};
 }
 
-WebhookAnswer overloaded_answer() { return WebhookAnswer{Outcome::error, "overloaded", error_body("overloaded"), 0}; }
+WebhookAnswer overloaded_answer() { return WebhookAnswer{Outcome::error, "overloaded", error_body("overloaded"), 0, {}}; }
 
 WebhookAnswer verdict_answer(Hook hook, wave_status status, const CacheAges& ages) {
-  if (status == WAVE_OK) return WebhookAnswer{Outcome::allow, "granted", R"({"result":"ok"})", ages.for_hook(hook)};
+  if (status == WAVE_OK) return WebhookAnswer{Outcome::allow, "granted", R"({"result":"ok"})", ages.for_hook(hook), {}};
   if (is_refusal(status)) return refusal_answer("not_allowed");
   return fault_answer(status);
 }
@@ -315,14 +315,22 @@ WebhookAnswer subscribe_answer(Hook hook, const SubscribeQuestion& question, wav
 
 WebhookAnswer decide_webhook(wave_service* service, const ParsedWebhook& parsed, const CacheAges& ages) {
   if (!parsed.question) return refusal_answer(parsed.refusal.empty() ? "not_allowed" : parsed.refusal);
-  if (const auto* reg = std::get_if<RegisterQuestion>(&*parsed.question))
-    return verdict_answer(parsed.hook, check_register(service, *reg), ages);
-  if (const auto* pub = std::get_if<PublishQuestion>(&*parsed.question))
-    return verdict_answer(parsed.hook, check_publish(service, *pub), ages);
-  const auto& sub = std::get<SubscribeQuestion>(*parsed.question);
-  std::vector<wave_status> per_filter;
-  const wave_status overall = check_subscribe(service, sub, per_filter);
-  return subscribe_answer(parsed.hook, sub, overall, per_filter, ages);
+  WebhookAnswer answer;
+  wave_status status = WAVE_OK;
+  if (const auto* reg = std::get_if<RegisterQuestion>(&*parsed.question)) {
+    status = check_register(service, *reg);
+    answer = verdict_answer(parsed.hook, status, ages);
+  } else if (const auto* pub = std::get_if<PublishQuestion>(&*parsed.question)) {
+    status = check_publish(service, *pub);
+    answer = verdict_answer(parsed.hook, status, ages);
+  } else {
+    const auto& sub = std::get<SubscribeQuestion>(*parsed.question);
+    std::vector<wave_status> per_filter;
+    status = check_subscribe(service, sub, per_filter);
+    answer = subscribe_answer(parsed.hook, sub, status, per_filter, ages);
+  }
+  if (status != WAVE_OK) answer.detail = wave_last_error_message();
+  return answer;
 }
 
 }  // namespace wave_server

@@ -84,6 +84,7 @@ struct WebhookAnswer {
   std::string reason;        // short code for the log: "granted", "not_allowed", "backend_timeout"...
   std::string body;          // the JSON
   std::int64_t max_age = 0;  // > 0: send "cache-control: max-age=<max_age>"
+  std::string detail;        // libwave's reason for a refusal or fault (no secrets): debug log only
 };
 
 // One libwave question per hook.  These are the only places the webhooks call libwave, so a

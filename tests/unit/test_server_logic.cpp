@@ -205,6 +205,8 @@ TEST_SUITE("server.webhooks") {
     CHECK(publish.outcome == Outcome::deny);
     const auto reg = decide_webhook(service, parse_webhook(Hook::auth_on_register, body_with(R"(,"password":"secret")")), ages);
     CHECK(reg.body == R"({"result":{"error":"not_allowed"}})");
+    CHECK_FALSE(reg.detail.empty());  // libwave's reason, for the debug log
+    CHECK(reg.detail.find("secret") == std::string::npos);
     const auto sub = decide_webhook(
         service, parse_webhook(Hook::auth_on_subscribe, body_with(R"(,"topics":[{"topic":"a","qos":0},{"topic":"$share/x","qos":1}])")), ages);
     CHECK(sub.body == R"({"result":"ok","topics":[{"topic":"a","qos":128},{"topic":"$share/x","qos":128}]})");
