@@ -30,10 +30,28 @@ std::optional<Readiness> ReadinessCache::fresh(std::chrono::steady_clock::durati
   return last_;
 }
 
+std::optional<Readiness> ReadinessCache::last() const {
+  std::lock_guard lock(mutex_);
+  return last_;
+}
+
+bool ReadinessCache::begin_check() {
+  std::lock_guard lock(mutex_);
+  if (checking_) return false;
+  checking_ = true;
+  return true;
+}
+
 void ReadinessCache::store(Readiness readiness) {
   std::lock_guard lock(mutex_);
   last_ = std::move(readiness);
   when_ = std::chrono::steady_clock::now();
+  checking_ = false;
+}
+
+void ReadinessCache::abandon() {
+  std::lock_guard lock(mutex_);
+  checking_ = false;
 }
 
 }  // namespace wave_server

@@ -26,16 +26,23 @@ struct Readiness {
 // other status is its fault.
 Readiness check_backends(wave_service* service);
 
-// The last readiness result, reused for `max_age`.
+// The last readiness result, reused for `max_age`; while one check runs, other probes get
+// the previous result instead of starting more (a probe storm never becomes a backend storm).
 class ReadinessCache {
  public:
   std::optional<Readiness> fresh(std::chrono::steady_clock::duration max_age) const;
+  // The previous result, whatever its age (nothing before the first check ends).
+  std::optional<Readiness> last() const;
+  // True when no check is running: the caller runs one and ends it with store() or abandon().
+  bool begin_check();
   void store(Readiness readiness);
+  void abandon();
 
  private:
   mutable std::mutex mutex_;
   std::optional<Readiness> last_;
   std::chrono::steady_clock::time_point when_{};
+  bool checking_ = false;
 };
 
 }  // namespace wave_server

@@ -205,6 +205,9 @@ class Session : public SessionBase, public std::enable_shared_from_this<Session<
   void handle_readyz() {
     if (shared_.draining.load()) return reply(503, "application/json", status_json("draining", ""), {});
     if (auto fresh = shared_.readiness.fresh(kReadinessCacheTime)) return send_readiness(*fresh);
+    const bool leader = shared_.readiness.begin_check();
+    if (!leader)
+      if (auto previous = shared_.readiness.last()) return send_readiness(*previous);
     Shared* shared = &shared_;
     const bool accepted = submit(
         shared_.backend_pool,
@@ -214,7 +217,10 @@ class Session : public SessionBase, public std::enable_shared_from_this<Session<
           return readiness;
         },
         [](Session& self, Readiness readiness) { self.send_readiness(readiness); });
-    if (!accepted) send_readiness(Readiness{false, "overloaded"});
+    if (!accepted) {
+      if (leader) shared_.readiness.abandon();
+      send_readiness(Readiness{false, "overloaded"});
+    }
   }
 
   void send_readiness(const Readiness& readiness) {

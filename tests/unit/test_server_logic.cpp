@@ -14,6 +14,7 @@
 
 #include "access_log.hpp"
 #include "api.hpp"
+#include "health.hpp"
 #include "metrics.hpp"
 #include "router.hpp"
 #include "server_settings.hpp"
@@ -403,5 +404,35 @@ TEST_SUITE("server.settings") {
     CHECK_FALSE(split_host_port("::1:80", host, port));
     CHECK_FALSE(split_host_port("host:99999", host, port));
     CHECK_FALSE(split_host_port("host", host, port));
+  }
+}
+
+TEST_SUITE("server.health") {
+  TEST_CASE("an in-memory service is ready; the cache reuses a result and lets one check run at a time") {
+    const std::string json =
+        R"({"authenticationCheckEndpoint":"http://127.0.0.1:9/x","tokenValidationRegex":".+","storage":"memory"})";
+    wave_config* config = nullptr;
+    REQUIRE(wave_config_parse(json.data(), json.size(), "test", &config) == WAVE_OK);
+    wave_service* service = nullptr;
+    REQUIRE(wave_service_new(config, &service) == WAVE_OK);
+    wave_config_free(config);
+    const Readiness readiness = check_backends(service);
+    CHECK(readiness.ready);
+    CHECK(readiness.reason.empty());
+    wave_service_free(service);
+
+    ReadinessCache cache;
+    CHECK_FALSE(cache.fresh(std::chrono::seconds(1)));
+    CHECK_FALSE(cache.last());
+    CHECK(cache.begin_check());
+    CHECK_FALSE(cache.begin_check());  // one at a time
+    cache.store(Readiness{false, "redis: down"});
+    REQUIRE(cache.fresh(std::chrono::seconds(1)));
+    CHECK(cache.fresh(std::chrono::seconds(1))->reason == "redis: down");
+    CHECK_FALSE(cache.fresh(std::chrono::seconds(-1)));  // too old
+    CHECK(cache.last()->reason == "redis: down");
+    CHECK(cache.begin_check());
+    cache.abandon();
+    CHECK(cache.begin_check());
   }
 }
