@@ -307,7 +307,10 @@ class Session : public SessionBase, public std::enable_shared_from_this<Session<
           return response;
         },
         [](Session& self, ApiResponse response) { self.send_api(std::move(response)); });
-    if (!accepted) send_api(api_error(503, "overloaded", "the server is at its limit of requests in progress: retry"));
+    if (!accepted)
+      send_api(shared_.draining.load()
+                   ? api_error(503, "shutting_down", "this instance is shutting down: retry (another instance)")
+                   : api_error(503, "overloaded", "the server is at its limit of requests in progress: retry"));
   }
 
   void add_cors(Headers& headers) {
