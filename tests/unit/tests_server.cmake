@@ -6,3 +6,11 @@ if(TARGET wave_server_logic)
     LIBS wave_server_logic
     LABELS unit)
 endif()
+# The HTTP core in process over loopback sockets; logins use the REAL app endpoint (fixture).
+if(TARGET wave_server_core)
+  wave_add_test(server_http
+    SOURCES test_server_http.cpp
+    LIBS wave_server_core
+    LABELS integration
+    FIXTURES app)
+endif()
