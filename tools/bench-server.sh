@@ -157,14 +157,28 @@ run_wrk publish-moderate-during-logins 4 "$seconds" tools/bench/post_body.lua "$
 p99_logins=$p99_us
 for pid in "${login_pids[@]}"; do wait "$pid" || true; done
 logins_ok=$(cat "$state"/login-*.code | grep -c '^201$' || true)
-logins_done_during=$(( logins_ok ))
+login_statuses=$(sort "$state"/login-*.code | uniq -c | awk '{printf "%s%s x%s", sep, $2, $1; sep=", "}')
 
 # RSS after many distinct clients (fresh UUIDs, refused: the churn VerneMQ's own register
 # cache never forgets).  Per-request Lua, so this run measures memory, not speed.
 rss() { awk '/^VmRSS:/ {print $2}' "/proc/$1/status"; }
+refused_registers() {
+  curl -fsS "$warm/metrics" | awk '/^wave_webhook_decisions_total\{hook="auth_on_register",result="deny"\}/ {print $2}'
+}
 rss_before=$(rss "$warm_pid")
+refused_before=$(refused_registers)
+# wrk has no request count: the script stops issuing at the count, and SIGINT (which wrk
+# answers with its summary) ends the run once the server has counted every request.
 WAVE_BENCH_CLIENTS=$clients WAVE_BENCH_THREADS=1 taskset -c "$client_cpu" \
-  wrk -t1 -c"$connections" -d3600s -s tools/bench/register_distinct.lua "$warm/webhooks/auth_on_register" > "$state/wrk-rss.txt"
+  wrk -t1 -c"$connections" -d86400s -s tools/bench/register_distinct.lua "$warm/webhooks/auth_on_register" > "$state/wrk-rss.txt" &
+rss_wrk=$!
+while kill -0 "$rss_wrk" 2>/dev/null; do
+  sleep 1
+  done_count=$(awk -v a="$(refused_registers)" -v b="$refused_before" 'BEGIN{print a-b}')
+  [ "$done_count" -ge "$clients" ] && break
+done
+kill -INT "$rss_wrk" 2>/dev/null || true
+wait "$rss_wrk" || true
 rss_after=$(rss "$warm_pid")
 distinct=$(sed -n 's/^wave-bench: requests=\([0-9]*\).*/\1/p' "$state/wrk-rss.txt")
 
@@ -174,8 +188,8 @@ printf '%-44s %10s req/s  %5sx nginx  (target >= %s)\n' "cached auth_on_publish"
 printf '%-44s %10s req/s  %5sx nginx  (target >= %s)\n' "auth_on_register from Redis (cold cache)" "$register_rps" "$(ratio "$register_rps" "$nginx_rps")" 0.3
 printf '%-44s %10s req/s  %5sx nginx  (target >= %s)\n' "auth_on_subscribe, 3 filters" "$subscribe_rps" "$(ratio "$subscribe_rps" "$nginx_rps")" 0.4
 printf '%-44s %10s req/s\n' "nginx static GET" "$nginx_rps"
-printf '%-44s %6.2f ms alone, %6.2f ms during %s logins (%s answered 201; target < 5 ms)\n' \
+printf '%-44s %6.2f ms alone, %6.2f ms during %s logins (%s of them 201; statuses: %s; target < 5 ms)\n' \
   "auth_on_publish p99 at 4 connections" "$(awk -v u="$p99_alone" 'BEGIN{print u/1000}')" \
-  "$(awk -v u="$p99_logins" 'BEGIN{print u/1000}')" "$logins" "$logins_done_during"
+  "$(awk -v u="$p99_logins" 'BEGIN{print u/1000}')" "$logins" "$logins_ok" "$login_statuses"
 printf '%-44s %s kB before, %s kB after %s distinct clients (credentialCacheSize 100000)\n' \
   "wave-server RSS" "$rss_before" "$rss_after" "$distinct"

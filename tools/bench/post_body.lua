@@ -1,6 +1,8 @@
 -- wrk: a keep-alive POST of one fixed JSON body, read from the file named by $WAVE_BENCH_BODY.
 -- The request is built once by wrk, so the script costs nothing per request.
-local file = assert(io.open(assert(os.getenv("WAVE_BENCH_BODY"), "WAVE_BENCH_BODY is not set")))
+local path = os.getenv("WAVE_BENCH_BODY")
+assert(path and path ~= "", "WAVE_BENCH_BODY is not set")
+local file = assert(io.open(path, "rb"))
 wrk.method = "POST"
 wrk.headers["Content-Type"] = "application/json"
 wrk.body = file:read("*a")
