@@ -370,3 +370,42 @@ def test_group_member_may_publish_and_subscribe_in_the_group(server, user, other
     assert_refusal(response, answer)
     _, answer = server.hook("auth_on_subscribe", subscribe_body(other_user.id, [(f"conversations/group/{gid}/+", 1)]))
     assert answer == {"result": "ok", "topics": [{"topic": f"conversations/group/{gid}/+", "qos": 1}]}
+
+
+# ---- webhookCacheMaxAgeSeconds ----------------------------------------------------------
+
+def test_cache_max_age_follows_the_config_per_hook(backends, make_server):
+    from server_harness import login
+    server = make_server(backends, webhookCacheMaxAgeSeconds={"auth_on_register": 60, "auth_on_publish": 0,
+                                                              "auth_on_subscribe": 5})
+    user = login(server)
+    friend = login(server)
+    for hook in ("auth_on_register", "auth_on_register_m5"):
+        response, answer = server.hook(hook, register_body(user.id, user.password))
+        assert_grant(answer)
+        assert response.header("cache-control") == "max-age=60", (hook, response)
+        response, answer = server.hook(hook, register_body(user.id, "wrong-password"))
+        assert_refusal(response, answer)
+    for hook in ("auth_on_publish", "auth_on_publish_m5"):
+        response, answer = server.hook(hook, publish_body(user.id, private_topic(user.id, friend.id)))
+        assert_grant(answer)
+        assert response.header("cache-control") is None, (hook, response)  # 0 = no header at all
+    response, answer = server.hook("auth_on_subscribe_m5",
+                                   subscribe_body(user.id, [(f"conversations/private/+/{user.id}", 1)]))
+    assert answer["modifiers"]["topics"] == [{"topic": f"conversations/private/+/{user.id}", "qos": 1}]
+    assert response.header("cache-control") == "max-age=5", response
+
+
+def test_listening_line_and_config_errors_name_the_field(backends, make_server):
+    server = make_server(backends)
+    listening = [line for line in server.log_lines() if line.get("msg") == "listening"]
+    assert len(listening) == 1, listening
+    assert listening[0]["level"] == "info" and listening[0]["ts"].endswith("Z"), listening
+    broken = make_server(backends, name="broken", start=False, serverMaxBodyBytes=10)
+    broken.write_config()
+    import subprocess
+    from server_harness import server_binary
+    result = subprocess.run([server_binary(), "--config", broken.config_path, "--listen", "127.0.0.1:0"],
+                            capture_output=True, text=True, timeout=30)
+    assert result.returncode != 0
+    assert "serverMaxBodyBytes" in result.stderr + result.stdout, result
