@@ -2,6 +2,7 @@
 // routing, worker-pool round trips, responses and the access-log line.
 #pragma once
 
+#include <algorithm>
 #include <array>
 #include <chrono>
 #include <cstdint>
