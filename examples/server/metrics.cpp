@@ -124,7 +124,7 @@ std::string Metrics::render() const {
 
   header(out, "wave_connections_active", "gauge", "Open client connections.");
   out.append("wave_connections_active ").append(load(connections_active)).append("\n");
-  header(out, "wave_connections_refused_total", "counter", "Connections closed at once because serverMaxConnections was reached.");
+  header(out, "wave_connections_refused_total", "counter", "Connections closed at once: over serverMaxConnections, or arriving while the server drains.");
   out.append("wave_connections_refused_total ").append(load(connections_refused)).append("\n");
   header(out, "wave_log_lines_dropped_total", "counter", "Log lines dropped because the log writer's queue was full.");
   out.append("wave_log_lines_dropped_total ").append(load(log_lines_dropped)).append("\n");

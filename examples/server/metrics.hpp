@@ -33,7 +33,7 @@ class Metrics {
   void count_decision(Hook hook, Outcome outcome);
 
   std::atomic<std::int64_t> connections_active{0};
-  std::atomic<std::uint64_t> connections_refused{0};  // over serverMaxConnections
+  std::atomic<std::uint64_t> connections_refused{0};  // over serverMaxConnections, or while draining
   std::array<std::atomic<std::int64_t>, kPoolCount> pool_in_flight{};
   std::array<std::atomic<std::uint64_t>, kPoolCount> pool_rejected{};
   std::atomic<std::uint64_t> log_lines_dropped{0};
