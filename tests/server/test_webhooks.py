@@ -194,11 +194,22 @@ def test_subscribe_shared_subscription_is_judged_on_the_filter(server, user, m5)
     assert sub_answer_topics(answer, m5) == [{"topic": own, "qos": 1}, {"topic": wide, "qos": refused}]
 
 
-def test_subscribe_client_id_must_equal_username(server, user, other_user):
-    body = subscribe_body(user.id, [(f"conversations/private/+/{user.id}", 1)], client_id=other_user.id)
-    response, answer = server.hook("auth_on_subscribe", body)
-    assert answer.get("result") != "ok" or all(t["qos"] == 128 for t in answer["topics"]), answer
-    assert response.header("cache-control") is None
+@V3_AND_M5
+@pytest.mark.parametrize("change", ["client_id", "mountpoint", "qos", "empty_list", "topic_not_string"])
+def test_subscribe_invalid_packet_is_refused(server, user, other_user, m5, change):
+    body = subscribe_body(user.id, [(f"conversations/private/+/{user.id}", 1)])
+    if change == "client_id":
+        body["client_id"] = other_user.id
+    elif change == "mountpoint":
+        body["mountpoint"] = "mp"
+    elif change == "qos":
+        body["topics"][0]["qos"] = 3
+    elif change == "empty_list":
+        body["topics"] = []
+    else:
+        body["topics"][0]["topic"] = 42
+    response, answer = server.hook(hook_name("auth_on_subscribe", m5), body)
+    assert_refusal(response, answer)
 
 
 def test_subscribe_missing_topics_is_refused(server, user):
