@@ -9,7 +9,7 @@ packages=(
   clang libclang-rt-14-dev llvm
   redis-server mosquitto mosquitto-clients
   python3 python3-pytest python3-bcrypt python3-venv
-  wrk
+  wrk nginx-light
 )
 sudo_cmd=()
 [ "$(id -u)" -eq 0 ] || sudo_cmd=(sudo)
