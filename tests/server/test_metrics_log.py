@@ -74,7 +74,9 @@ def test_route_labels_are_templates(server, user):
     assert "/v1/this/route/does/not/exist" not in routes
 
 
-def test_no_secret_in_metrics_or_log(server):
+@pytest.mark.parametrize("level", ["info", "debug"])
+def test_no_secret_in_metrics_or_log(backends, make_server, level):
+    server = make_server(backends, logLevel=level)
     user = login(server)
     other = login(server)
     server.hook("auth_on_register", register_body(user.id, user.password))
@@ -84,13 +86,17 @@ def test_no_secret_in_metrics_or_log(server):
     server.api("POST", "/v1/profiles", token=user.token)
     server.api("POST", "/v1/profiles", token="invalid-but-secret-token-123")
     server.api("DELETE", "/v1/sessions", token=other.token)
+    server.hook("auth_on_register", register_body(other.id, other.password))  # revoked: refused
+    server.api("POST", "/v1/profiles/mappings", token=user.token, body={"userIDs": [other.app_id]})
     metrics = server.metrics_text()
     for secret in (user.token, user.password, other.token, other.password, "invalid-but-secret-token-123",
                    user.app_id):
         assert secret not in metrics, "a secret reached /metrics"
     for client_id in (user.id, other.id):
         assert client_id not in metrics, "a client ID is a metric label"
-    log = server.stdout()
+    server.stop()  # flushes the log writer
+    assert server.proc.returncode == 0
+    log = server.stdout() + server.stderr()
     for secret in (user.token, user.password, other.token, other.password, "invalid-but-secret-token-123"):
         assert secret not in log, "a token or password reached the log"
 
