@@ -53,3 +53,12 @@ def test_schemathesis_finds_no_failure(make_server, backends, tmp_path):
     assert server.proc.poll() is None, "wave-server died under Schemathesis"
     log = server.stdout()
     assert user.token not in log and user.password not in log
+
+
+def test_the_document_version_is_the_project_version():
+    import re
+    with open(os.path.join(ROOT, "CMakeLists.txt")) as f:
+        project = re.search(r"project\(wave VERSION ([0-9.]+)", f.read()).group(1)
+    with open(DOCUMENT) as f:
+        document = re.search(r"^info:\n(?:  .*\n)*?  version: ([0-9.]+)$", f.read(), re.M).group(1)
+    assert document == project, f"docs/openapi.yaml says {document}, the project is {project}"
