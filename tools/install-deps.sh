@@ -47,3 +47,5 @@ fi
 if [ -z "${WAVE_TEST_MONGO_URI:-}" ]; then
   "$(dirname "$0")/install-ferretdb.sh" "${WAVE_TOOLS_DIR:-${XDG_CACHE_HOME:-$HOME/.cache}/wave-tools}/bin"
 fi
+# Schemathesis and openapi-spec-validator (PyPI, pinned) for tests/server, in a venv.
+"$(dirname "$0")/install-python-tools.sh"

@@ -125,6 +125,71 @@ PasswordScheme parse_scheme(const std::string& name, const FieldError& error) {
   error("must be \"auto\", \"token\" or \"sha256\" (got \"" + name + "\")");
 }
 
+std::string printable_key(std::string_view key) {
+  std::string text;
+  for (const char c : key.substr(0, 80)) {
+    const auto byte = static_cast<unsigned char>(c);
+    text += (byte >= 0x20 && byte < 0x7f) ? std::string(1, c) : "?";
+  }
+  return key.size() > 80 ? text + "..." : text;
+}
+
+LogLevel parse_log_level(const std::string& name, const FieldError& error) {
+  if (name == "debug") return LogLevel::debug;
+  if (name == "info") return LogLevel::info;
+  if (name == "warning") return LogLevel::warning;
+  if (name == "error") return LogLevel::error;
+  error("must be \"debug\", \"info\", \"warning\" or \"error\" (got \"" + name + "\")");
+}
+
+const char* log_level_name(LogLevel level) {
+  switch (level) {
+    case LogLevel::debug: return "debug";
+    case LogLevel::info: return "info";
+    case LogLevel::warning: return "warning";
+    case LogLevel::error: return "error";
+  }
+  return "info";
+}
+
+// webhookCacheMaxAgeSeconds: {"auth_on_register": N, "auth_on_publish": N, "auth_on_subscribe": N},
+// every key optional; errors name the nested field.
+WebhookCacheMaxAge read_webhook_cache_max_age(const rapidjson::Value& value, std::string_view origin,
+                                              const FieldError& error) {
+  if (!value.IsObject())
+    error("must be an object such as {\"auth_on_register\": 0, \"auth_on_publish\": 30, "
+          "\"auth_on_subscribe\": 30}, not " + json_type_name(value));
+  WebhookCacheMaxAge ages;
+  std::set<std::string> seen;
+  for (const auto& member : value.GetObject()) {
+    const std::string key(member.name.GetString(), member.name.GetStringLength());
+    const FieldError nested(origin, "webhookCacheMaxAgeSeconds." + printable_key(key));
+    if (!seen.insert(key).second) nested("appears more than once");
+    if (key == "auth_on_register") ages.auth_on_register = read_integer(member.value, nested, 0, 86400);
+    else if (key == "auth_on_publish") ages.auth_on_publish = read_integer(member.value, nested, 0, 86400);
+    else if (key == "auth_on_subscribe") ages.auth_on_subscribe = read_integer(member.value, nested, 0, 86400);
+    else nested("unknown hook (expected auth_on_register, auth_on_publish or auth_on_subscribe)");
+  }
+  return ages;
+}
+
+std::vector<std::string> read_cors_origins(const rapidjson::Value& value, const FieldError& error) {
+  if (!value.IsArray()) error("must be an array of origins (e.g. [\"https://app.example.com\"] or [\"*\"]), not " +
+                              json_type_name(value));
+  std::vector<std::string> origins;
+  for (const auto& item : value.GetArray()) {
+    std::string origin = read_string(item, error, false);
+    if (has_control_or_space(origin)) error("an origin must not contain spaces or control characters");
+    if (origin != "*" && origin.rfind("http://", 0) != 0 && origin.rfind("https://", 0) != 0)
+      error("each origin must be \"*\" or start with http:// or https:// (got \"" + printable_key(origin) + "\")");
+    if (origin != "*" && origin.back() == '/') error("an origin has no path: drop the trailing \"/\"");
+    origins.push_back(std::move(origin));
+  }
+  if (origins.size() > 1 && std::find(origins.begin(), origins.end(), "*") != origins.end())
+    error("\"*\" allows every origin and must be the only entry");
+  return origins;
+}
+
 struct FieldSpec {
   const char* name;
   std::function<void(Config&, const rapidjson::Value&, const FieldError&)> apply;
@@ -210,7 +275,39 @@ const std::vector<FieldSpec>& field_specs() {
          check_listen_address(c.listen_address, e);
        }},
       {"webhookCacheMaxAgeSeconds",
-       [](Config& c, const rapidjson::Value& v, const FieldError& e) { c.webhook_cache_max_age_seconds = read_integer(v, e, 0, 86400); }},
+       [](Config& c, const rapidjson::Value& v, const FieldError& e) {
+         c.webhook_cache_max_age = read_webhook_cache_max_age(v, c.origin, e);
+       }},
+      {"serverIOThreads",
+       [](Config& c, const rapidjson::Value& v, const FieldError& e) { c.server_io_threads = static_cast<int>(read_integer(v, e, 1, 64)); }},
+      {"serverWorkerThreads",
+       [](Config& c, const rapidjson::Value& v, const FieldError& e) { c.server_worker_threads = static_cast<int>(read_integer(v, e, 1, 256)); }},
+      {"serverWorkerQueueLimit",
+       [](Config& c, const rapidjson::Value& v, const FieldError& e) { c.server_worker_queue_limit = read_integer(v, e, 1, 1000000); }},
+      {"serverCredentialThreads",
+       [](Config& c, const rapidjson::Value& v, const FieldError& e) { c.server_credential_threads = static_cast<int>(read_integer(v, e, 1, 64)); }},
+      {"serverCredentialQueueLimit",
+       [](Config& c, const rapidjson::Value& v, const FieldError& e) { c.server_credential_queue_limit = read_integer(v, e, 1, 1000000); }},
+      {"serverMaxConnections",
+       [](Config& c, const rapidjson::Value& v, const FieldError& e) { c.server_max_connections = read_integer(v, e, 1, 1000000); }},
+      {"serverMaxHeaderBytes",
+       [](Config& c, const rapidjson::Value& v, const FieldError& e) { c.server_max_header_bytes = read_integer(v, e, 1024, 1048576); }},
+      {"serverMaxBodyBytes",
+       [](Config& c, const rapidjson::Value& v, const FieldError& e) { c.server_max_body_bytes = read_integer(v, e, 1024, 16777216); }},
+      {"serverIdleTimeoutSeconds",
+       [](Config& c, const rapidjson::Value& v, const FieldError& e) { c.server_idle_timeout_seconds = read_integer(v, e, 1, 3600); }},
+      {"serverRequestTimeoutSeconds",
+       [](Config& c, const rapidjson::Value& v, const FieldError& e) { c.server_request_timeout_seconds = read_integer(v, e, 1, 600); }},
+      {"serverShutdownGraceSeconds",
+       [](Config& c, const rapidjson::Value& v, const FieldError& e) { c.server_shutdown_grace_seconds = read_integer(v, e, 0, 3600); }},
+      {"serverTLSCertFile",
+       [](Config& c, const rapidjson::Value& v, const FieldError& e) { c.server_tls_cert_file = read_string(v, e, true); }},
+      {"serverTLSKeyFile",
+       [](Config& c, const rapidjson::Value& v, const FieldError& e) { c.server_tls_key_file = read_string(v, e, true); }},
+      {"logLevel",
+       [](Config& c, const rapidjson::Value& v, const FieldError& e) { c.log_level = parse_log_level(read_string(v, e, false), e); }},
+      {"corsAllowedOrigins",
+       [](Config& c, const rapidjson::Value& v, const FieldError& e) { c.cors_allowed_origins = read_cors_origins(v, e); }},
   };
   return specs;
 }
@@ -232,14 +329,6 @@ std::size_t edit_distance(std::string_view a, std::string_view b) {
   return row[b.size()];
 }
 
-std::string printable_key(std::string_view key) {
-  std::string text;
-  for (const char c : key.substr(0, 80)) {
-    const auto byte = static_cast<unsigned char>(c);
-    text += (byte >= 0x20 && byte < 0x7f) ? std::string(1, c) : "?";
-  }
-  return key.size() > 80 ? text + "..." : text;
-}
 
 std::string redact_uri_password(const std::string& uri) {
   const std::size_t scheme_end = uri.find("://");
@@ -291,6 +380,9 @@ Config parse_config(std::string_view json, std::string_view origin_view) {
   for (const char* required : {"authenticationCheckEndpoint", "tokenValidationRegex"}) {
     if (seen.count(required) == 0) fail(WAVE_ERR_CONFIG, origin + ": field \"" + required + "\" is required");
   }
+  if (config.server_tls_cert_file.empty() != config.server_tls_key_file.empty())
+    FieldError(origin, config.server_tls_cert_file.empty() ? "serverTLSCertFile" : "serverTLSKeyFile")(
+        "serverTLSCertFile and serverTLSKeyFile go together: set both (HTTPS) or neither (plain HTTP)");
   if (config.http_connect_timeout_ms > config.http_timeout_ms)
     FieldError(origin, "httpConnectTimeoutMs")("must not exceed httpTimeoutMs (" + std::to_string(config.http_timeout_ms) + ")");
   try {
@@ -352,7 +444,30 @@ std::string config_to_json(const Config& config) {
   num("credentialSweepIntervalSeconds", config.credential_sweep_interval_seconds);
   num("topicMaxDepth", config.topic_max_depth);
   str("listenAddress", config.listen_address);
-  num("webhookCacheMaxAgeSeconds", config.webhook_cache_max_age_seconds);
+  w.Key("webhookCacheMaxAgeSeconds");
+  w.StartObject();
+  num("auth_on_register", config.webhook_cache_max_age.auth_on_register);
+  num("auth_on_publish", config.webhook_cache_max_age.auth_on_publish);
+  num("auth_on_subscribe", config.webhook_cache_max_age.auth_on_subscribe);
+  w.EndObject();
+  num("serverIOThreads", config.server_io_threads);
+  num("serverWorkerThreads", config.server_worker_threads);
+  num("serverWorkerQueueLimit", config.server_worker_queue_limit);
+  num("serverCredentialThreads", config.server_credential_threads);
+  num("serverCredentialQueueLimit", config.server_credential_queue_limit);
+  num("serverMaxConnections", config.server_max_connections);
+  num("serverMaxHeaderBytes", config.server_max_header_bytes);
+  num("serverMaxBodyBytes", config.server_max_body_bytes);
+  num("serverIdleTimeoutSeconds", config.server_idle_timeout_seconds);
+  num("serverRequestTimeoutSeconds", config.server_request_timeout_seconds);
+  num("serverShutdownGraceSeconds", config.server_shutdown_grace_seconds);
+  str("serverTLSCertFile", config.server_tls_cert_file);
+  str("serverTLSKeyFile", config.server_tls_key_file);
+  str("logLevel", log_level_name(config.log_level));
+  w.Key("corsAllowedOrigins");
+  w.StartArray();
+  for (const auto& origin : config.cors_allowed_origins) w.String(origin);
+  w.EndArray();
   w.EndObject();
   return std::string(buffer.GetString(), buffer.GetSize());
 }

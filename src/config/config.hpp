@@ -6,6 +6,7 @@
 #include <memory>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "crypto/password.hpp"
 #include "token/token.hpp"
@@ -15,6 +16,18 @@ namespace wave {
 // Where identities and ACLs live: real servers, or in this process (embedded zero-setup
 // use and demos; not durable, not shared between processes).
 enum class StorageBackend { servers, memory };
+
+// How long VerneMQ may cache a grant, per auth hook (the _m5 hooks use their base hook's
+// value); 0 = send no cache-control header.  Register defaults to 0: VerneMQ's register
+// cache keys on peer address and password and never evicts expired entries.
+struct WebhookCacheMaxAge {
+  std::int64_t auth_on_register = 0;    // 0..86400
+  std::int64_t auth_on_publish = 30;    // 0..86400
+  std::int64_t auth_on_subscribe = 30;  // 0..86400
+};
+
+// wave-server's log threshold.
+enum class LogLevel { debug, info, warning, error };
 
 struct Config {
   std::string origin;  // the file (or "<string>") this came from, for messages
@@ -53,7 +66,24 @@ struct Config {
   // MQTT / webhook server.
   int topic_max_depth = 10;                  // topicMaxDepth, 1..1024 (VerneMQ topic_max_depth)
   std::string listen_address = "127.0.0.1:8080";  // listenAddress host:port
-  std::int64_t webhook_cache_max_age_seconds = 30;  // webhookCacheMaxAgeSeconds, 0..86400
+  WebhookCacheMaxAge webhook_cache_max_age;        // webhookCacheMaxAgeSeconds (an object)
+
+  // wave-server (examples/server): threads, pools, limits, TLS, logging, CORS.
+  int server_io_threads = 1;                        // serverIOThreads, 1..64
+  int server_worker_threads = 8;                    // serverWorkerThreads, 1..256
+  std::int64_t server_worker_queue_limit = 1024;    // serverWorkerQueueLimit, 1..1000000
+  int server_credential_threads = 1;                // serverCredentialThreads, 1..64
+  std::int64_t server_credential_queue_limit = 64;  // serverCredentialQueueLimit, 1..1000000
+  std::int64_t server_max_connections = 10000;      // serverMaxConnections, 1..1000000
+  std::int64_t server_max_header_bytes = 8192;      // serverMaxHeaderBytes, 1024..1048576
+  std::int64_t server_max_body_bytes = 65536;       // serverMaxBodyBytes, 1024..16777216
+  std::int64_t server_idle_timeout_seconds = 75;    // serverIdleTimeoutSeconds, 1..3600
+  std::int64_t server_request_timeout_seconds = 10; // serverRequestTimeoutSeconds, 1..600
+  std::int64_t server_shutdown_grace_seconds = 20;  // serverShutdownGraceSeconds, 0..3600
+  std::string server_tls_cert_file;                 // serverTLSCertFile ("" = plain HTTP)
+  std::string server_tls_key_file;                  // serverTLSKeyFile (both or neither)
+  LogLevel log_level = LogLevel::info;              // logLevel: debug|info|warning|error
+  std::vector<std::string> cors_allowed_origins;    // corsAllowedOrigins: exact origins, or ["*"]
 
   // The compiled token format check (built once at load).
   std::shared_ptr<const TokenValidator> token_validator;

@@ -60,7 +60,14 @@ TEST_SUITE("config") {
       "redisTimeoutMs": 300, "mongoURI": "mongodb://u:p@db:27017/", "mongoDatabase": "vernemq",
       "mongoTimeoutMs": 400, "bcryptCost": 10, "sessionTTLSeconds": 60, "mqttPasswordScheme": "sha256",
       "credentialCacheSize": 5, "credentialCacheTTLSeconds": 7, "topicMaxDepth": 12,
-      "listenAddress": "[::1]:8443", "webhookCacheMaxAgeSeconds": 0})",
+      "listenAddress": "[::1]:8443",
+      "webhookCacheMaxAgeSeconds": {"auth_on_register": 5, "auth_on_publish": 0, "auth_on_subscribe": 86400},
+      "serverIOThreads": 2, "serverWorkerThreads": 3, "serverWorkerQueueLimit": 4, "serverCredentialThreads": 5,
+      "serverCredentialQueueLimit": 6, "serverMaxConnections": 7, "serverMaxHeaderBytes": 1024,
+      "serverMaxBodyBytes": 16777216, "serverIdleTimeoutSeconds": 8, "serverRequestTimeoutSeconds": 9,
+      "serverShutdownGraceSeconds": 0, "serverTLSCertFile": "/etc/wave/cert.pem",
+      "serverTLSKeyFile": "/etc/wave/key.pem", "logLevel": "debug",
+      "corsAllowedOrigins": ["https://app.example.com", "http://localhost:3000"]})",
                                            "all.json");
     CHECK(config.token_max_length == 100);
     CHECK(config.http_timeout_ms == 200);
@@ -74,7 +81,120 @@ TEST_SUITE("config") {
     CHECK(config.credential_cache_size == 5);
     CHECK(config.topic_max_depth == 12);
     CHECK(config.listen_address == "[::1]:8443");
-    CHECK(config.webhook_cache_max_age_seconds == 0);
+    CHECK(config.webhook_cache_max_age.auth_on_register == 5);
+    CHECK(config.webhook_cache_max_age.auth_on_publish == 0);
+    CHECK(config.webhook_cache_max_age.auth_on_subscribe == 86400);
+    CHECK(config.server_io_threads == 2);
+    CHECK(config.server_worker_threads == 3);
+    CHECK(config.server_worker_queue_limit == 4);
+    CHECK(config.server_credential_threads == 5);
+    CHECK(config.server_credential_queue_limit == 6);
+    CHECK(config.server_max_connections == 7);
+    CHECK(config.server_max_header_bytes == 1024);
+    CHECK(config.server_max_body_bytes == 16777216);
+    CHECK(config.server_idle_timeout_seconds == 8);
+    CHECK(config.server_request_timeout_seconds == 9);
+    CHECK(config.server_shutdown_grace_seconds == 0);
+    CHECK(config.server_tls_cert_file == "/etc/wave/cert.pem");
+    CHECK(config.server_tls_key_file == "/etc/wave/key.pem");
+    CHECK(config.log_level == wave::LogLevel::debug);
+    REQUIRE(config.cors_allowed_origins.size() == 2);
+    CHECK(config.cors_allowed_origins[1] == "http://localhost:3000");
+  }
+
+  TEST_CASE("server fields have the documented defaults") {
+    const auto config = wave::parse_config(kMinimal, "defaults.json");
+    CHECK(config.listen_address == "127.0.0.1:8080");
+    CHECK(config.webhook_cache_max_age.auth_on_register == 0);
+    CHECK(config.webhook_cache_max_age.auth_on_publish == 30);
+    CHECK(config.webhook_cache_max_age.auth_on_subscribe == 30);
+    CHECK(config.server_io_threads == 1);
+    CHECK(config.server_worker_threads == 8);
+    CHECK(config.server_worker_queue_limit == 1024);
+    CHECK(config.server_credential_threads == 1);
+    CHECK(config.server_credential_queue_limit == 64);
+    CHECK(config.server_max_connections == 10000);
+    CHECK(config.server_max_header_bytes == 8192);
+    CHECK(config.server_max_body_bytes == 65536);
+    CHECK(config.server_idle_timeout_seconds == 75);
+    CHECK(config.server_request_timeout_seconds == 10);
+    CHECK(config.server_shutdown_grace_seconds == 20);
+    CHECK(config.server_tls_cert_file.empty());
+    CHECK(config.log_level == wave::LogLevel::info);
+    CHECK(config.cors_allowed_origins.empty());
+  }
+
+  TEST_CASE("webhookCacheMaxAgeSeconds is an object of per-hook ages") {
+    const auto partial = wave::parse_config(with_field(R"("webhookCacheMaxAgeSeconds": {"auth_on_publish": 7})"), "x");
+    CHECK(partial.webhook_cache_max_age.auth_on_publish == 7);
+    CHECK(partial.webhook_cache_max_age.auth_on_register == 0);
+    CHECK(partial.webhook_cache_max_age.auth_on_subscribe == 30);
+    CHECK(contains(config_error(with_field(R"("webhookCacheMaxAgeSeconds": 30)")), "must be an object"));
+    const std::string unknown = config_error(with_field(R"("webhookCacheMaxAgeSeconds": {"on_publish": 1})"));
+    CHECK(contains(unknown, "\"webhookCacheMaxAgeSeconds.on_publish\""));
+    CHECK(contains(unknown, "unknown hook"));
+    const std::string range = config_error(with_field(R"("webhookCacheMaxAgeSeconds": {"auth_on_register": 86401})"));
+    CHECK(contains(range, "\"webhookCacheMaxAgeSeconds.auth_on_register\""));
+    CHECK(contains(range, "from 0 to 86400"));
+    CHECK(contains(config_error(with_field(R"("webhookCacheMaxAgeSeconds": {"auth_on_subscribe": "5"})")),
+                   "must be a number, not a string"));
+    CHECK(contains(config_error(with_field(R"("webhookCacheMaxAgeSeconds": {"auth_on_publish": -1})")), "from 0 to 86400"));
+  }
+
+  TEST_CASE("server fields: bad types and out-of-range values name the field") {
+    struct Case {
+      const char* field_json;
+      const char* field;
+      const char* problem;
+    };
+    const Case cases[] = {
+        {R"("serverIOThreads": 0)", "serverIOThreads", "from 1 to 64"},
+        {R"("serverIOThreads": "2")", "serverIOThreads", "must be a number"},
+        {R"("serverWorkerThreads": 257)", "serverWorkerThreads", "from 1 to 256"},
+        {R"("serverWorkerQueueLimit": 1000001)", "serverWorkerQueueLimit", "from 1 to 1000000"},
+        {R"("serverCredentialThreads": 65)", "serverCredentialThreads", "from 1 to 64"},
+        {R"("serverCredentialQueueLimit": 0)", "serverCredentialQueueLimit", "from 1 to 1000000"},
+        {R"("serverMaxConnections": 0)", "serverMaxConnections", "from 1 to 1000000"},
+        {R"("serverMaxHeaderBytes": 1023)", "serverMaxHeaderBytes", "from 1024 to 1048576"},
+        {R"("serverMaxBodyBytes": 16777217)", "serverMaxBodyBytes", "from 1024 to 16777216"},
+        {R"("serverIdleTimeoutSeconds": 3601)", "serverIdleTimeoutSeconds", "from 1 to 3600"},
+        {R"("serverRequestTimeoutSeconds": 0)", "serverRequestTimeoutSeconds", "from 1 to 600"},
+        {R"("serverShutdownGraceSeconds": -1)", "serverShutdownGraceSeconds", "from 0 to 3600"},
+        {R"("serverShutdownGraceSeconds": 1.5)", "serverShutdownGraceSeconds", "whole number"},
+        {R"("serverTLSCertFile": 1)", "serverTLSCertFile", "must be a string"},
+        {R"("serverTLSCertFile": "/c.pem")", "serverTLSKeyFile", "go together"},
+        {R"("serverTLSKeyFile": "/k.pem")", "serverTLSCertFile", "go together"},
+        {R"("logLevel": "verbose")", "logLevel", "\"debug\", \"info\", \"warning\" or \"error\""},
+        {R"("logLevel": 1)", "logLevel", "must be a string"},
+        {R"("corsAllowedOrigins": "*")", "corsAllowedOrigins", "must be an array"},
+        {R"("corsAllowedOrigins": [1])", "corsAllowedOrigins", "must be a string"},
+        {R"("corsAllowedOrigins": ["*", "https://a.example"])", "corsAllowedOrigins", "only entry"},
+        {R"("corsAllowedOrigins": ["app.example.com"])", "corsAllowedOrigins", "http:// or https://"},
+        {R"("corsAllowedOrigins": ["https://a.example/"])", "corsAllowedOrigins", "trailing"},
+        {R"("serverMaxConnectionz": 5)", "serverMaxConnectionz", "did you mean \"serverMaxConnections\""},
+    };
+    for (const auto& c : cases) {
+      CAPTURE(c.field_json);
+      const std::string message = config_error(with_field(c.field_json));
+      CHECK(contains(message, std::string("\"") + c.field + "\""));
+      CHECK(contains(message, c.problem));
+    }
+  }
+
+  TEST_CASE("server fields survive the JSON round trip") {
+    const auto config = wave::parse_config(
+        with_field(R"("webhookCacheMaxAgeSeconds": {"auth_on_register": 3}, "serverIOThreads": 4, "logLevel": "warning",
+                      "corsAllowedOrigins": ["*"], "serverTLSCertFile": "/c", "serverTLSKeyFile": "/k")"),
+        "x");
+    const auto again = wave::parse_config(wave::config_to_json(config), "roundtrip");
+    CHECK(again.webhook_cache_max_age.auth_on_register == 3);
+    CHECK(again.webhook_cache_max_age.auth_on_publish == 30);
+    CHECK(again.server_io_threads == 4);
+    CHECK(again.log_level == wave::LogLevel::warning);
+    REQUIRE(again.cors_allowed_origins.size() == 1);
+    CHECK(again.cors_allowed_origins[0] == "*");
+    CHECK(again.server_tls_key_file == "/k");
+    CHECK(contains(wave::config_to_json(config), R"("webhookCacheMaxAgeSeconds":{"auth_on_register":3,"auth_on_publish":30,"auth_on_subscribe":30})"));
   }
 
   TEST_CASE("required fields") {

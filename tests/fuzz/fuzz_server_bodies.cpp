@@ -1,0 +1,95 @@
+// libFuzzer: wave-server's request handling below HTTP must turn any bytes into an answer:
+// webhook bodies (parse + decision against a real in-memory service, no servers needed),
+// management API bodies and paths, and log escaping (whose output must always be valid JSON).
+#include <cstddef>
+#include <cstdint>
+#include <cstdlib>
+#include <string>
+#include <string_view>
+
+#include <rapidjson/document.h>
+
+#include <wave/wave.h>
+
+#include "access_log.hpp"
+#include "api.hpp"
+#include "router.hpp"
+#include "webhooks.hpp"
+
+namespace {
+
+wave_service* memory_service() {
+  static wave_service* service = [] {
+    const std::string json =
+        R"({"authenticationCheckEndpoint":"http://127.0.0.1:9/check","tokenValidationRegex":"[a-z]{4,64}",)"
+        R"("storage":"memory","httpConnectTimeoutMs":1,"httpTimeoutMs":1})";
+    wave_config* config = nullptr;
+    if (wave_config_parse(json.data(), json.size(), "fuzz", &config) != WAVE_OK) std::abort();
+    wave_service* created = nullptr;
+    if (wave_service_new(config, &created) != WAVE_OK) std::abort();
+    wave_config_free(config);
+    return created;
+  }();
+  return service;
+}
+
+void require_json(const std::string& text) {
+  rapidjson::Document document;
+  document.Parse<rapidjson::kParseValidateEncodingFlag>(text.data(), text.size());
+  if (document.HasParseError()) std::abort();
+}
+
+}  // namespace
+
+extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
+  if (size == 0) return 0;
+  const std::uint8_t selector = data[0];
+  const std::string_view body(reinterpret_cast<const char*>(data + 1), size - 1);
+  using namespace wave_server;
+  if (selector < 6 * 16) {
+    const auto hook = static_cast<Hook>(selector % 6);
+    const ParsedWebhook parsed = parse_webhook(hook, body);
+    const WebhookAnswer answer = decide_webhook(memory_service(), parsed, CacheAges{});
+    require_json(answer.body);
+    if (answer.outcome == Outcome::allow) std::abort();  // nobody ever logged in
+    if (answer.max_age != 0) std::abort();              // refusals are never cacheable
+    return 0;
+  }
+  switch (selector % 8) {
+    case 0: {
+      const auto match = match_route(body);
+      const auto prepared = prepare_api_call(match, "POST", "token", body);
+      if (const auto* response = std::get_if<ApiResponse>(&prepared)) require_json(response->body);
+      break;
+    }
+    case 1: {
+      const auto ids = parse_mappings_body(body);
+      if (const auto* response = std::get_if<ApiResponse>(&ids)) require_json(response->body);
+      break;
+    }
+    case 2: {
+      const auto group = parse_group_create_body(body);
+      if (const auto* response = std::get_if<ApiResponse>(&group)) require_json(response->body);
+      break;
+    }
+    case 3: {
+      const auto member = parse_member_body(body);
+      if (const auto* response = std::get_if<ApiResponse>(&member)) require_json(response->body);
+      break;
+    }
+    case 4: {
+      const auto selected = select_hook(body.substr(0, body.size() / 2), body.substr(body.size() / 2));
+      (void)selected;
+      break;
+    }
+    default: {
+      LogLine line(LogLevel::info, body);
+      line.field("client_id", body, 64);
+      std::string text = std::move(line).finish();
+      text.pop_back();  // the newline
+      require_json(text);
+      break;
+    }
+  }
+  return 0;
+}
