@@ -146,9 +146,14 @@ def test_webhook_register_fallback_to_the_app_fails_closed(own_backends, make_se
     response, answer = server.hook("auth_on_register", register_body(slow_user.id, slow_user.password))
     assert fault_error(response, answer) == "backend_timeout"
 
-    own_backends.app_control("mode", "down")  # every app answer is 503
-    response, answer = server.hook("auth_on_register", register_body(user.id, user.password))
-    assert fault_error(response, answer) == "upstream_error"
+    for mode, error in (("down", "upstream_error"),      # every app answer is 503
+                        ("error500", "upstream_error"),  # every app answer is 500
+                        ("garbage", "upstream_error"),   # 200 with a body that is not JSON
+                        ("slow:1500", "backend_timeout")):
+        own_backends.app_control("mode", mode)
+        response, answer = server.hook("auth_on_register", register_body(user.id, user.password))
+        assert fault_error(response, answer) == error, mode
+    own_backends.app_control("mode", "up")
 
     own_backends.stop("app")
     response, answer = server.hook("auth_on_register", register_body(user.id, user.password))
