@@ -17,7 +17,9 @@ so tests need no set-up calls:
 Control endpoints (for tests; never part of the app protocol):
   POST /__control/revoke   body: the token  -> later requests with it get 400
   POST /__control/unrevoke body: the token
-  POST /__control/mode     body: "down" (every answer 503) or "up"
+  POST /__control/mode     body: "down" (every answer 503), "error500" (every answer 500),
+                           "garbage" (every answer 200, not JSON), "slow:<ms>" (every answer
+                           delayed by <ms> ms) or "up" (answers by token again)
   GET  /__control/stats    {"calls": N, "calls_by_token": {...}, "violations": [...]}
   POST /__control/reset    clears stats and revocations
 
@@ -34,12 +36,12 @@ import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 _lock = threading.Lock()
-_state = {"calls": 0, "calls_by_token": {}, "violations": [], "revoked": set(), "down": False}
+_state = {"calls": 0, "calls_by_token": {}, "violations": [], "revoked": set(), "mode": "up"}
 
 
 def _reset():
     with _lock:
-        _state.update(calls=0, calls_by_token={}, violations=[], revoked=set(), down=False)
+        _state.update(calls=0, calls_by_token={}, violations=[], revoked=set(), mode="up")
 
 
 class Server(ThreadingHTTPServer):
@@ -86,7 +88,11 @@ class Handler(BaseHTTPRequestHandler):
             elif path == "/__control/unrevoke":
                 _state["revoked"].discard(body)
             elif path == "/__control/mode":
-                _state["down"] = body.strip() == "down"
+                mode = body.strip()
+                if mode not in ("up", "down", "error500", "garbage") and not (
+                        mode.startswith("slow:") and mode[5:].isdigit()):
+                    return self._send(400, '{"error":"unknown mode"}')
+                _state["mode"] = mode
             elif path == "/__control/reset":
                 pass
             else:
@@ -116,9 +122,15 @@ class Handler(BaseHTTPRequestHandler):
             _state["calls"] += 1
             _state["calls_by_token"][token] = _state["calls_by_token"].get(token, 0) + 1
             revoked = token in _state["revoked"]
-            down = _state["down"]
-        if down:
+            mode = _state["mode"]
+        if mode == "down":
             return self._send(503, '{"error":"maintenance"}')
+        if mode == "error500":
+            return self._send(500, '{"error":"boom"}')
+        if mode == "garbage":
+            return self._send(200, "<html>this is not json</html>", "text/html")
+        if mode.startswith("slow:"):
+            time.sleep(int(mode[5:]) / 1000.0)
         if revoked:
             return self._send(400, '{"error":"revoked"}')
         if token.startswith("slow"):

@@ -146,9 +146,14 @@ def test_webhook_register_fallback_to_the_app_fails_closed(own_backends, make_se
     response, answer = server.hook("auth_on_register", register_body(slow_user.id, slow_user.password))
     assert fault_error(response, answer) == "backend_timeout"
 
-    own_backends.app_control("mode", "down")  # every app answer is 503
-    response, answer = server.hook("auth_on_register", register_body(user.id, user.password))
-    assert fault_error(response, answer) == "upstream_error"
+    for mode, error in (("down", "upstream_error"),      # every app answer is 503
+                        ("error500", "upstream_error"),  # every app answer is 500
+                        ("garbage", "upstream_error"),   # 200 with a body that is not JSON
+                        ("slow:1500", "backend_timeout")):
+        own_backends.app_control("mode", mode)
+        response, answer = server.hook("auth_on_register", register_body(user.id, user.password))
+        assert fault_error(response, answer) == error, mode
+    own_backends.app_control("mode", "up")
 
     own_backends.stop("app")
     response, answer = server.hook("auth_on_register", register_body(user.id, user.password))
@@ -201,3 +206,47 @@ def test_sigterm_on_idle_server_exits_0_quickly(own_backends, make_server):
     server.signal(__import__("signal").SIGTERM)
     assert server.wait(timeout=30) == 0
     assert time.time() - started < 10
+
+
+def test_overload_is_refused_fast_and_counted(own_backends, make_server):
+    """Past a pool's in-flight limit: API 503 + Retry-After, webhook "overloaded", both fast,
+    and the refusals counted in wave_worker_rejected_total."""
+    from concurrent.futures import ThreadPoolExecutor
+    from server_harness import metric_value, parse_metrics
+    seed = make_server(own_backends, name="seed")
+    user = login(seed)
+    seed.stop()
+    own_backends.stop("redis")  # the credential is gone: register must ask the (slow) app
+    own_backends.start("redis")
+    server = make_server(own_backends, name="tight", serverWorkerThreads=1, serverWorkerQueueLimit=1,
+                         serverCredentialThreads=1, serverCredentialQueueLimit=1, httpTimeoutMs=5000,
+                         mongoDatabase=seed.config["mongoDatabase"], redisKeyPrefix=seed.config["redisKeyPrefix"],
+                         **NO_CACHE)
+    own_backends.app_control("mode", "slow:1500")
+    before = parse_metrics(server.metrics_text())
+    try:
+        with ThreadPoolExecutor(max_workers=8) as pool:
+            logins = [pool.submit(server.api, "POST", "/v1/sessions", token=token_for(app_user_id()), timeout=30)
+                      for _ in range(4)]
+            hooks = [pool.submit(server.hook, "auth_on_register", register_body(user.id, user.password))
+                     for _ in range(4)]
+            login_answers = [f.result() for f in logins]
+            hook_answers = [f.result() for f in hooks]
+    finally:
+        own_backends.app_control("mode", "up")
+    refused_logins = [r for r in login_answers if r.status == 503]
+    assert refused_logins, [r.status for r in login_answers]
+    for response in refused_logins:
+        error = api_error(response, {503})
+        assert error["code"] in ("overloaded", "backend_unavailable"), error
+    assert all(r.status in (201, 503) for r in login_answers), [r.status for r in login_answers]
+    overloaded = [answer for response, answer in hook_answers if answer == {"result": {"error": "overloaded"}}]
+    assert overloaded, [answer for _, answer in hook_answers]
+    for response, answer in hook_answers:
+        # the one that got the worker is granted (the app still knows the token), the others refused
+        assert answer in ({"result": "ok"}, {"result": {"error": "overloaded"}}), answer
+        if answer != {"result": "ok"}:
+            assert response.header("cache-control") is None
+    after = parse_metrics(server.metrics_text())
+    assert (metric_value(after, "wave_worker_rejected_total") - metric_value(before, "wave_worker_rejected_total")
+            >= len(refused_logins) + len(overloaded))
