@@ -260,13 +260,15 @@ ApiResponse execute_api_call(wave_service* service, const ApiCall& call) {
     }
     case ApiOperation::group_create: {
       const auto members = c_strings(call.user_ids);
-      wave_group* group = nullptr;
+      wave_group_creation* creation = nullptr;
       const wave_status status = wave_service_group_create(service, token, token_len, call.name.c_str(),
-                                                           members.empty() ? nullptr : members.data(), members.size(), &group);
+                                                           members.empty() ? nullptr : members.data(), members.size(),
+                                                           &creation);
       if (status != WAVE_OK) return last_failure(status);
-      std::unique_ptr<wave_group, decltype(&wave_group_free)> owned(group, &wave_group_free);
+      std::unique_ptr<wave_group_creation, decltype(&wave_group_creation_free)> owned(creation,
+                                                                                       &wave_group_creation_free);
       WaveString json;
-      const wave_status rendered = wave_group_to_json(group, &json.text);
+      const wave_status rendered = wave_group_creation_to_json(creation, &json.text);
       if (rendered != WAVE_OK) return last_failure(rendered);
       return api_content(201, json.text);
     }

@@ -23,6 +23,18 @@ void fail_to_start(const std::string& message) {
   std::fprintf(stderr, "wave-server: %s\n", message.c_str());
 }
 
+// libwave's own lines, as {"msg":"libwave","detail":...} (called on libwave's threads).
+void log_from_libwave(wave_log_level level, const char* message, void* userdata) {
+  auto& logger = *static_cast<wave_server::Logger*>(userdata);
+  using wave_server::LogLevel;
+  const LogLevel mapped = level == WAVE_LOG_DEBUG     ? LogLevel::debug
+                          : level == WAVE_LOG_INFO    ? LogLevel::info
+                          : level == WAVE_LOG_WARNING ? LogLevel::warning
+                                                      : LogLevel::error;
+  if (!logger.enabled(mapped)) return;
+  logger.write(wave_server::LogLine(mapped, "libwave").field("detail", message, 2048));
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -66,21 +78,23 @@ int main(int argc, char** argv) {
   }
   std::unique_ptr<wave_service, decltype(&wave_service_free)> service_owner(service, &wave_service_free);
 
-  wave_server::Metrics metrics(wave_version_string());
+  wave_server::Metrics metrics(wave_version_string(), service);
   int status = 1;
   {
     wave_server::Logger logger(settings.log_level, kLogQueueLines, metrics.log_lines_dropped);
-    // Wiring point for libwave's own log lines (wave_set_log_handler(), another branch):
-    // install a handler here that formats them as LogLine(level, message) into `logger`.
+    // libwave's own lines (faults, mongo-c-driver warnings; never secrets) join the log.
+    wave_set_log_handler(log_from_libwave, &logger);
     try {
       wave_server::Server server(settings, config, service, logger, metrics);
       server.listen(listen_address);
       status = server.run();
     } catch (const std::exception& error) {
+      wave_set_log_handler(nullptr, nullptr);
       logger.stop();
       fail_to_start(error.what());
       status = 1;
     }
+    wave_set_log_handler(nullptr, nullptr);  // returns once no call into `logger` runs
     logger.stop();
   }
   service_owner.reset();

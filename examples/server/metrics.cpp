@@ -30,6 +30,48 @@ std::string format_seconds(std::uint64_t micros) {
 
 }  // namespace
 
+// libwave's own counters, one read each (relaxed atomics inside: cheap, consistent per counter).
+void Metrics::render_library(std::string& out) const {
+  const auto read = [&](wave_counter counter) { return wave_service_counter(service_, counter); };
+  const auto sample = [&](std::string_view series, std::uint64_t value) {
+    out.append(series).append(" ").append(std::to_string(value)).append("\n");
+  };
+  const auto seconds = [](std::uint64_t nanoseconds) { return format_seconds(nanoseconds / 1000); };
+  header(out, "wave_cache_requests_total", "counter", "Broker checks looked up in libwave's in-process cache, by result.");
+  sample("wave_cache_requests_total{result=\"hit\"}", read(WAVE_COUNTER_CACHE_HITS));
+  sample("wave_cache_requests_total{result=\"miss\"}", read(WAVE_COUNTER_CACHE_MISSES));
+  header(out, "wave_cache_entries", "gauge", "Users in libwave's in-process cache.");
+  sample("wave_cache_entries", read(WAVE_COUNTER_CACHE_ENTRIES));
+  header(out, "wave_app_requests_total", "counter", "Calls to the app's token endpoint, by outcome.");
+  const std::uint64_t valid = read(WAVE_COUNTER_APP_VALID), invalid = read(WAVE_COUNTER_APP_INVALID),
+                      error = read(WAVE_COUNTER_APP_ERROR);
+  sample("wave_app_requests_total{outcome=\"valid\"}", valid);
+  sample("wave_app_requests_total{outcome=\"invalid\"}", invalid);
+  sample("wave_app_requests_total{outcome=\"error\"}", error);
+  header(out, "wave_app_request_duration_seconds", "summary", "Time spent in calls to the app's token endpoint.");
+  out.append("wave_app_request_duration_seconds_sum ").append(seconds(read(WAVE_COUNTER_APP_NANOSECONDS))).append("\n");
+  sample("wave_app_request_duration_seconds_count", valid + invalid + error);
+  header(out, "wave_backend_errors_total", "counter", "Faults of the backends libwave uses, by backend.");
+  sample("wave_backend_errors_total{backend=\"redis\"}", read(WAVE_COUNTER_REDIS_ERRORS));
+  sample("wave_backend_errors_total{backend=\"mongodb\"}", read(WAVE_COUNTER_MONGO_ERRORS));
+  sample("wave_backend_errors_total{backend=\"app\"}", error);
+  header(out, "wave_bcrypt_runs_total", "counter", "bcrypt hashes and verifications run (logins that changed a credential, revokes).");
+  const std::uint64_t bcrypt_runs = read(WAVE_COUNTER_BCRYPT_RUNS);
+  sample("wave_bcrypt_runs_total", bcrypt_runs);
+  header(out, "wave_bcrypt_duration_seconds", "summary", "Time spent in bcrypt.");
+  out.append("wave_bcrypt_duration_seconds_sum ").append(seconds(read(WAVE_COUNTER_BCRYPT_NANOSECONDS))).append("\n");
+  sample("wave_bcrypt_duration_seconds_count", bcrypt_runs);
+  header(out, "wave_logins_total", "counter", "Logins, by whether a live session answered (warm) or the app was asked (cold).");
+  sample("wave_logins_total{kind=\"warm\"}", read(WAVE_COUNTER_WARM_LOGINS));
+  sample("wave_logins_total{kind=\"cold\"}", read(WAVE_COUNTER_COLD_LOGINS));
+  header(out, "wave_register_renewals_total", "counter", "CONNECT checks that renewed an expired session through the app.");
+  sample("wave_register_renewals_total", read(WAVE_COUNTER_REGISTER_FALLBACKS));
+  header(out, "wave_credential_sweep_total", "counter", "Expired sessions settled by the sweep, by result (renewed, retired, fault).");
+  sample("wave_credential_sweep_total{result=\"renewed\"}", read(WAVE_COUNTER_SWEEP_RENEWED));
+  sample("wave_credential_sweep_total{result=\"retired\"}", read(WAVE_COUNTER_SWEEP_RETIRED));
+  sample("wave_credential_sweep_total{result=\"fault\"}", read(WAVE_COUNTER_SWEEP_FAULTS));
+}
+
 std::string_view pool_name(Pool pool) { return pool == Pool::backend ? "backend" : "credential"; }
 
 std::string escape_label_value(std::string_view value) {
@@ -44,7 +86,7 @@ std::string escape_label_value(std::string_view value) {
   return out;
 }
 
-Metrics::Metrics(std::string version) : version_(std::move(version)) {}
+Metrics::Metrics(std::string version, const wave_service* service) : version_(std::move(version)), service_(service) {}
 
 void Metrics::count_request(Route route, int status, double seconds) {
   const auto r = static_cast<std::size_t>(route);
@@ -110,10 +152,7 @@ std::string Metrics::render() const {
       out.append(load(decisions_[h][o])).append("\n");
     }
 
-  // Wiring point for libwave's own counters (wave_service_counter(), another branch):
-  // wave_cache_requests_total{result}, wave_cache_entries, wave_app_requests_total{outcome},
-  // wave_app_request_duration_seconds_sum/_count, wave_backend_errors_total{backend},
-  // wave_bcrypt_runs_total, wave_bcrypt_duration_seconds_sum, rendered here from one read each.
+  if (service_ != nullptr) render_library(out);
 
   header(out, "wave_worker_queue_depth", "gauge", "Jobs queued or running in a worker pool.");
   for (std::size_t p = 0; p < kPoolCount; ++p)

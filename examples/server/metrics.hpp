@@ -3,6 +3,8 @@
 // ever holds a token, password, client ID, topic or raw path.
 #pragma once
 
+#include <wave/wave.h>
+
 #include <array>
 #include <atomic>
 #include <cstdint>
@@ -27,7 +29,8 @@ inline constexpr std::array<double, 14> kLatencyBuckets = {0.0005, 0.001, 0.0025
 
 class Metrics {
  public:
-  explicit Metrics(std::string version);
+  // `service` (may be null) supplies libwave's own counters (wave_service_counter()).
+  explicit Metrics(std::string version, const wave_service* service = nullptr);
 
   void count_request(Route route, int status, double seconds);
   void count_decision(Hook hook, Outcome outcome);
@@ -42,9 +45,11 @@ class Metrics {
   std::string render() const;
 
  private:
+  void render_library(std::string& out) const;
   static constexpr std::size_t kCodeSlots = kStatusCodes.size() + 1;  // + "other"
   static constexpr std::size_t kBucketSlots = kLatencyBuckets.size() + 1;  // + "+Inf"
   std::string version_;
+  const wave_service* service_;
   std::array<std::array<std::atomic<std::uint64_t>, kCodeSlots>, kRouteCount> requests_{};
   // Per route: the count of observations per bucket (not cumulative; rendered cumulative).
   std::array<std::array<std::atomic<std::uint64_t>, kBucketSlots>, kRouteCount> latency_buckets_{};

@@ -18,6 +18,7 @@
 #include <boost/asio/steady_timer.hpp>
 
 #include "listener.hpp"
+#include "maintenance.hpp"
 #include "shared_state.hpp"
 
 namespace wave_server {
@@ -31,7 +32,8 @@ struct Server::Impl {
         shared(std::move(settings), config, service, logger, metrics),
         context(io_threads),
         signals(context, SIGINT, SIGTERM),
-        drain_timer(context) {
+        drain_timer(context),
+        maintenance(context, shared) {
     if (!shared.settings.tls_cert_file.empty()) load_tls();
   }
 
@@ -56,6 +58,7 @@ struct Server::Impl {
   }
 
   ~Impl() {
+    maintenance.stop();  // no more callbacks into this server from libwave's listener
     // Sessions and handlers left in the context (after a forced stop) go before `shared`.
     shared.backend_pool.join();
     shared.credential_pool.join();
@@ -72,6 +75,7 @@ struct Server::Impl {
                                    .field("signal", signal_number == SIGTERM ? "SIGTERM" : "SIGINT")
                                    .field("grace_seconds", static_cast<std::int64_t>(grace.count())));
     for (auto& listener : listeners) listener->stop();
+    maintenance.stop();
     shared.backend_pool.stop_accepting();
     shared.credential_pool.stop_accepting();
     std::vector<std::shared_ptr<SessionBase>> open;
@@ -114,6 +118,7 @@ struct Server::Impl {
   bool forced = false;  // the grace period ended with work in flight
   std::vector<std::shared_ptr<Listener>> listeners;
   std::vector<std::string> addresses;
+  Maintenance maintenance;  // after `shared` and `context`: it uses both
 };
 
 Server::Server(ServerSettings settings, const wave_config* config, wave_service* service, Logger& logger, Metrics& metrics)
@@ -142,6 +147,7 @@ std::string Server::listen(std::string_view address) {
 int Server::run() {
   Impl& impl = *impl_;
   impl.signals.async_wait([&impl](beast::error_code ec, int n) { impl.on_signal(ec, n); });
+  impl.maintenance.start();
   for (auto& listener : impl.listeners) listener->start();
   for (const auto& address : impl.addresses)
     impl.shared.logger.write_always(LogLine(LogLevel::info, "listening")

@@ -65,6 +65,9 @@ ServerSettings read_server_settings(std::string_view config_json) {
   if (!origins.IsArray()) throw std::runtime_error("config field \"corsAllowedOrigins\" is not an array");
   for (const auto& origin : origins.GetArray())
     if (origin.IsString()) s.cors_allowed_origins.emplace_back(origin.GetString(), origin.GetStringLength());
+  s.credential_sweep_interval_seconds = integer(document, "credentialSweepIntervalSeconds");
+  s.vernemq_api_url = text(document, "vernemqAPIURL");
+  s.vernemq_api_key_file = text(document, "vernemqAPIKeyFile");
   return s;
 }
 

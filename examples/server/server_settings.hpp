@@ -30,6 +30,9 @@ struct ServerSettings {
   std::string tls_key_file;
   LogLevel log_level = LogLevel::info;
   std::vector<std::string> cors_allowed_origins;
+  std::int64_t credential_sweep_interval_seconds = 60;
+  std::string vernemq_api_url;       // "" = no disconnects through VerneMQ's HTTP API
+  std::string vernemq_api_key_file;
 
   // The value for Access-Control-Allow-Origin, or "" when `origin` may not call the API.
   std::string cors_allow_origin(std::string_view origin) const;

@@ -249,11 +249,11 @@ class Session : public SessionBase, public std::enable_shared_from_this<Session<
     auto parsed = std::make_shared<ParsedWebhook>(parse_webhook(hook, request.body()));
     log_.client_id = parsed->client_id;
     if (!parsed->question) return finish_webhook(refusal_answer(parsed->refusal));
-    // Wiring point for a cache-only check (WAVE_CHECK_CACHED_ONLY, another branch): run
-    // decide_webhook's check_* here with that flag, on this I/O thread, and finish_webhook()
-    // at once unless it reports a cache miss; only misses go on to the worker pool.
+    // Answered here, on the I/O thread, when libwave's in-process cache can; only misses
+    // go on to the worker pool.
     wave_service* service = shared_.service;
     const CacheAges ages = shared_.settings.cache_ages;
+    if (auto cached = decide_webhook_cached(service, *parsed, ages)) return finish_webhook(std::move(*cached));
     const auto until = deadline();
     const bool accepted = submit(
         shared_.backend_pool,

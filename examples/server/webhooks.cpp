@@ -192,6 +192,16 @@ ParsedWebhook parse_webhook(Hook hook, std::string_view body) {
         filter.topic.assign(topic->value.GetString(), topic->value.GetStringLength());
         filter.qos = qos->value.GetInt();
         if (filter.topic.find('\0') == std::string::npos) filter.judged = judged_filter(filter.topic);
+        if (const auto it = item.FindMember("no_local"); it != item.MemberEnd() && it->value.IsBool())
+          filter.no_local = it->value.GetBool();
+        if (const auto it = item.FindMember("rap"); it != item.MemberEnd() && it->value.IsBool())
+          filter.rap = it->value.GetBool();
+        if (const auto it = item.FindMember("retain_handling"); it != item.MemberEnd() && it->value.IsString()) {
+          const std::string_view handling(it->value.GetString(), it->value.GetStringLength());
+          // VerneMQ's three values only: anything else would make it refuse the whole answer.
+          if (handling == "send_retain" || handling == "send_if_new_sub" || handling == "dont_send")
+            filter.retain_handling = std::string(handling);
+        }
         question.filters.push_back(std::move(filter));
       }
       parsed.question = std::move(question);
@@ -202,17 +212,17 @@ ParsedWebhook parse_webhook(Hook hook, std::string_view body) {
   return parsed;
 }
 
-wave_status check_register(wave_service* service, const RegisterQuestion& question) {
+wave_status check_register(wave_service* service, const RegisterQuestion& question, unsigned flags) {
   return wave_service_authorize_register(service, question.client_id.c_str(), question.username.c_str(),
                                          reinterpret_cast<const std::uint8_t*>(question.password.data()),
-                                         question.password.size());
+                                         question.password.size(), flags);
 }
 
-wave_status check_publish(wave_service* service, const PublishQuestion& question) {
-  return wave_service_authorize_publish(service, question.username.c_str(), question.topic.c_str());
+wave_status check_publish(wave_service* service, const PublishQuestion& question, unsigned flags) {
+  return wave_service_authorize_publish(service, question.username.c_str(), question.topic.c_str(), flags);
 }
 
-wave_status check_subscribe(wave_service* service, const SubscribeQuestion& question,
+wave_status check_subscribe(wave_service* service, const SubscribeQuestion& question, unsigned flags,
                             std::vector<wave_status>& per_filter) {
   per_filter.assign(question.filters.size(), WAVE_ERR_DENIED);
   std::vector<const char*> judged;
@@ -225,7 +235,8 @@ wave_status check_subscribe(wave_service* service, const SubscribeQuestion& ques
   if (judged.empty()) return WAVE_ERR_DENIED;
   std::vector<wave_status> results(judged.size(), WAVE_ERR_DENIED);
   const wave_status status =
-      wave_service_authorize_subscribe(service, question.username.c_str(), judged.data(), judged.size(), results.data());
+      wave_service_authorize_subscribe(service, question.username.c_str(), judged.data(), judged.size(), flags,
+                                       results.data());
   if (status != WAVE_OK && status != WAVE_ERR_DENIED) {
     per_filter.assign(question.filters.size(), status);
     return status;
@@ -297,6 +308,20 @@ WebhookAnswer subscribe_answer(Hook hook, const SubscribeQuestion& question, wav
     w.String(filter.topic.data(), static_cast<rapidjson::SizeType>(filter.topic.size()));
     w.Key("qos");
     w.Int(ok ? filter.qos : (m5 ? kRefusedQosM5 : kRefusedQosV3));
+    if (m5 && ok) {
+      if (filter.no_local) {
+        w.Key("no_local");
+        w.Bool(*filter.no_local);
+      }
+      if (filter.rap) {
+        w.Key("rap");
+        w.Bool(*filter.rap);
+      }
+      if (filter.retain_handling) {
+        w.Key("retain_handling");
+        w.String(filter.retain_handling->c_str());
+      }
+    }
     w.EndObject();
   }
   w.EndArray();
@@ -313,24 +338,43 @@ WebhookAnswer subscribe_answer(Hook hook, const SubscribeQuestion& question, wav
   return answer;
 }
 
-WebhookAnswer decide_webhook(wave_service* service, const ParsedWebhook& parsed, const CacheAges& ages) {
+namespace {
+
+// decide_webhook with libwave's flags; nullopt when a cache-only check would block.
+std::optional<WebhookAnswer> decide(wave_service* service, const ParsedWebhook& parsed, const CacheAges& ages,
+                                    unsigned flags) {
   if (!parsed.question) return refusal_answer(parsed.refusal.empty() ? "not_allowed" : parsed.refusal);
   WebhookAnswer answer;
   wave_status status = WAVE_OK;
   if (const auto* reg = std::get_if<RegisterQuestion>(&*parsed.question)) {
-    status = check_register(service, *reg);
+    status = check_register(service, *reg, flags);
+    if (status == WAVE_ERR_WOULD_BLOCK) return std::nullopt;
     answer = verdict_answer(parsed.hook, status, ages);
   } else if (const auto* pub = std::get_if<PublishQuestion>(&*parsed.question)) {
-    status = check_publish(service, *pub);
+    status = check_publish(service, *pub, flags);
+    if (status == WAVE_ERR_WOULD_BLOCK) return std::nullopt;
     answer = verdict_answer(parsed.hook, status, ages);
   } else {
     const auto& sub = std::get<SubscribeQuestion>(*parsed.question);
     std::vector<wave_status> per_filter;
-    status = check_subscribe(service, sub, per_filter);
+    status = check_subscribe(service, sub, flags, per_filter);
+    if (status == WAVE_ERR_WOULD_BLOCK) return std::nullopt;
     answer = subscribe_answer(parsed.hook, sub, status, per_filter, ages);
   }
   if (status != WAVE_OK) answer.detail = wave_last_error_message();
   return answer;
+}
+
+}  // namespace
+
+WebhookAnswer decide_webhook(wave_service* service, const ParsedWebhook& parsed, const CacheAges& ages) {
+  // Without the cache-only flag libwave never answers WOULD_BLOCK.
+  return decide(service, parsed, ages, 0).value_or(fault_answer(WAVE_ERR_INTERNAL));
+}
+
+std::optional<WebhookAnswer> decide_webhook_cached(wave_service* service, const ParsedWebhook& parsed,
+                                                   const CacheAges& ages) {
+  return decide(service, parsed, ages, WAVE_CHECK_CACHED_ONLY);
 }
 
 }  // namespace wave_server

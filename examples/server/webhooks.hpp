@@ -52,6 +52,11 @@ struct RequestedFilter {
   // The filter libwave judges ("$share/<name>/" removed), or nothing when the entry is refused
   // without asking (a malformed shared subscription, a NUL byte).
   std::optional<std::string> judged;
+  // MQTT 5 subscription options as VerneMQ sent them: echoed back in the answer, since an
+  // answer's topics replace the subscription (without them no_local would be lost).
+  std::optional<bool> no_local;
+  std::optional<bool> rap;
+  std::optional<std::string> retain_handling;
 };
 
 struct SubscribeQuestion {
@@ -87,13 +92,13 @@ struct WebhookAnswer {
   std::string detail;        // libwave's reason for a refusal or fault (no secrets): debug log only
 };
 
-// One libwave question per hook.  These are the only places the webhooks call libwave, so a
-// cache-only variant (answered on the I/O thread) can be wired in here.
-wave_status check_register(wave_service* service, const RegisterQuestion& question);
-wave_status check_publish(wave_service* service, const PublishQuestion& question);
+// One libwave question per hook: the only places the webhooks call libwave.  `flags` are
+// libwave's (WAVE_CHECK_CACHED_ONLY on the I/O thread).
+wave_status check_register(wave_service* service, const RegisterQuestion& question, unsigned flags);
+wave_status check_publish(wave_service* service, const PublishQuestion& question, unsigned flags);
 // Fills `per_filter` (one status per requested filter, in order); returns WAVE_OK, DENIED
 // (some refused) or the fault.
-wave_status check_subscribe(wave_service* service, const SubscribeQuestion& question,
+wave_status check_subscribe(wave_service* service, const SubscribeQuestion& question, unsigned flags,
                             std::vector<wave_status>& per_filter);
 
 // Answers.
@@ -107,6 +112,11 @@ WebhookAnswer subscribe_answer(Hook hook, const SubscribeQuestion& question, wav
 // The whole decision for a parsed body: check_* then the answer.  Blocking (may wait on
 // Redis, MongoDB or the app endpoint): run it on a worker thread.
 WebhookAnswer decide_webhook(wave_service* service, const ParsedWebhook& parsed, const CacheAges& ages);
+// The same decision from libwave's in-process cache only (never blocks: for the I/O
+// thread); nullopt when the answer needs Redis, MongoDB or the app (then decide_webhook on
+// a worker).
+std::optional<WebhookAnswer> decide_webhook_cached(wave_service* service, const ParsedWebhook& parsed,
+                                                   const CacheAges& ages);
 
 // The error string of a fault status ("backend_unavailable", "backend_timeout", "upstream_error",
 // "internal_error"); refusals (DENIED, INVALID_TOKEN, NOT_FOUND, INVALID_ARGUMENT) are

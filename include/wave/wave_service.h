@@ -343,9 +343,11 @@ typedef void (*wave_invalidation_callback)(wave_invalidation_kind kind, const ch
  * clients of a user whose credential changed.  After every (re)connection to Redis the whole
  * cache is dropped, since announcements made meanwhile are lost.  Redis faults never fail
  * this call: the thread reconnects by itself.  With storage "memory" this service's own
- * changes are reported, synchronously.  At most once per service (WAVE_ERR_INVALID_ARGUMENT
- * after that).  The callback must not free the service; wave_service_free() stops the
- * listener and waits for a running callback before it returns.  Thread-safe.
+ * changes are reported, synchronously.  Calling it again replaces the callback and userdata
+ * (NULL: none; the cache is still kept in step) and returns once a running call of the
+ * previous callback has returned, so its userdata may then be freed.  The callback must not
+ * call this function or free the service; wave_service_free() stops the listener and waits
+ * for a running callback before it returns.  Thread-safe.
  */
 WAVE_API wave_status wave_service_listen_invalidations(wave_service *service, wave_invalidation_callback callback,
                                                        void *userdata);

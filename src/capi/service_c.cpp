@@ -2,6 +2,7 @@
 #include <wave/wave.h>
 
 #include <memory>
+#include <mutex>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -20,6 +21,12 @@ using wave::capi::guarded;
 using wave::capi::require;
 
 struct wave_service {
+  // The host's invalidation callback, read by the listener thread under the mutex, so that
+  // replacing it waits for a running call (wave_service_listen_invalidations).
+  std::mutex invalidation_mutex;
+  wave_invalidation_callback invalidation_callback = nullptr;
+  void* invalidation_userdata = nullptr;
+  bool listening = false;
   std::unique_ptr<wave::Backends> backends;  // the stores Config::storage names (for ping)
   std::unique_ptr<wave::Service> service;
   bool global_initialised = false;
@@ -568,13 +575,26 @@ WAVE_API wave_status wave_service_listen_invalidations(wave_service* service, wa
                                                        void* userdata) {
   return guarded([&] {
     require(service, "service");
-    service->service->listen_invalidations(
-        [callback, userdata](wave::InvalidationKind kind, std::string_view internal_id) {
-          if (callback == nullptr) return;
-          const std::string id(internal_id);
-          callback(kind == wave::InvalidationKind::credential ? WAVE_INVALIDATION_CREDENTIAL : WAVE_INVALIDATION_ACL,
-                   id.c_str(), userdata);
-        });
+    std::unique_lock lock(service->invalidation_mutex);
+    service->invalidation_callback = callback;
+    service->invalidation_userdata = userdata;
+    if (service->listening) return WAVE_OK;  // the running listener calls the new callback
+    service->listening = true;
+    lock.unlock();
+    try {
+      service->service->listen_invalidations([service](wave::InvalidationKind kind, std::string_view internal_id) {
+        std::lock_guard held(service->invalidation_mutex);
+        if (service->invalidation_callback == nullptr) return;
+        const std::string id(internal_id);
+        service->invalidation_callback(
+            kind == wave::InvalidationKind::credential ? WAVE_INVALIDATION_CREDENTIAL : WAVE_INVALIDATION_ACL, id.c_str(),
+            service->invalidation_userdata);
+      });
+    } catch (...) {
+      std::lock_guard undo(service->invalidation_mutex);
+      service->listening = false;
+      throw;
+    }
     return WAVE_OK;
   });
 }

@@ -308,6 +308,20 @@ const std::vector<FieldSpec>& field_specs() {
        [](Config& c, const rapidjson::Value& v, const FieldError& e) { c.log_level = parse_log_level(read_string(v, e, false), e); }},
       {"corsAllowedOrigins",
        [](Config& c, const rapidjson::Value& v, const FieldError& e) { c.cors_allowed_origins = read_cors_origins(v, e); }},
+      {"vernemqAPIURL",
+       [](Config& c, const rapidjson::Value& v, const FieldError& e) {
+         c.vernemq_api_url = read_string(v, e, true);
+         // Plain http://host:port: the key travels in a header, never in the URL (or a log).
+         const std::string& url = c.vernemq_api_url;
+         if (!url.empty()) {
+           if (!url.starts_with("http://")) e("must start with http:// (VerneMQ's HTTP listener)");
+           const std::string rest = url.substr(7);
+           if (rest.empty() || rest.find_first_of("/@?# ") != std::string::npos || rest.find(':') == std::string::npos)
+             e("must be http://HOST:PORT, without a path, user or query");
+         }
+       }},
+      {"vernemqAPIKeyFile",
+       [](Config& c, const rapidjson::Value& v, const FieldError& e) { c.vernemq_api_key_file = read_string(v, e, true); }},
   };
   return specs;
 }
@@ -383,6 +397,9 @@ Config parse_config(std::string_view json, std::string_view origin_view) {
   if (config.server_tls_cert_file.empty() != config.server_tls_key_file.empty())
     FieldError(origin, config.server_tls_cert_file.empty() ? "serverTLSCertFile" : "serverTLSKeyFile")(
         "serverTLSCertFile and serverTLSKeyFile go together: set both (HTTPS) or neither (plain HTTP)");
+  if (config.vernemq_api_url.empty() != config.vernemq_api_key_file.empty())
+    FieldError(origin, config.vernemq_api_url.empty() ? "vernemqAPIURL" : "vernemqAPIKeyFile")(
+        "vernemqAPIURL and vernemqAPIKeyFile go together: set both (disconnect revoked users) or neither");
   if (config.http_connect_timeout_ms > config.http_timeout_ms)
     FieldError(origin, "httpConnectTimeoutMs")("must not exceed httpTimeoutMs (" + std::to_string(config.http_timeout_ms) + ")");
   try {
@@ -468,6 +485,8 @@ std::string config_to_json(const Config& config) {
   w.StartArray();
   for (const auto& origin : config.cors_allowed_origins) w.String(origin);
   w.EndArray();
+  str("vernemqAPIURL", config.vernemq_api_url);
+  str("vernemqAPIKeyFile", config.vernemq_api_key_file);
   w.EndObject();
   return std::string(buffer.GetString(), buffer.GetSize());
 }

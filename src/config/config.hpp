@@ -84,6 +84,8 @@ struct Config {
   std::string server_tls_key_file;                  // serverTLSKeyFile (both or neither)
   LogLevel log_level = LogLevel::info;              // logLevel: debug|info|warning|error
   std::vector<std::string> cors_allowed_origins;    // corsAllowedOrigins: exact origins, or ["*"]
+  std::string vernemq_api_url;       // vernemqAPIURL: "http://host:port" of VerneMQ's HTTP API ("" = none)
+  std::string vernemq_api_key_file;  // vernemqAPIKeyFile: a file holding its API key (with vernemqAPIURL)
 
   // The compiled token format check (built once at load).
   std::shared_ptr<const TokenValidator> token_validator;

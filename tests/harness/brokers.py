@@ -164,7 +164,8 @@ class WaveServer:
             self.lines.append(line)
 
     def _stderr(self):
-        self.log.flush()
+        if not self.log.closed:
+            self.log.flush()
         with open(self.log_path, "rb") as f:
             return f.read().decode(errors="replace")[-2000:]
 

@@ -95,7 +95,9 @@ TEST_SUITE("invalidation") {
     wave_service* b = open_service(name);
     Heard heard;
     REQUIRE(wave_service_listen_invalidations(b, Heard::record, &heard) == WAVE_OK);
-    CHECK(wave_service_listen_invalidations(b, Heard::record, &heard) == WAVE_ERR_INVALID_ARGUMENT);  // once
+    Heard replaced;  // a second call replaces the callback; the first one hears nothing more
+    REQUIRE(wave_service_listen_invalidations(b, Heard::record, &replaced) == WAVE_OK);
+    REQUIRE(wave_service_listen_invalidations(b, Heard::record, &heard) == WAVE_OK);
 
     const std::string token = "user:" + name + ":t1";
     const Login alice = login(a, token);

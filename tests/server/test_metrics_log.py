@@ -16,7 +16,7 @@ FAMILIES = {
     "wave_connections_active": "gauge",
     "wave_build_info": "gauge",
 }
-# Library-side families (wave_service_counter(), wired by the lead after the merge).
+# Library-side families (wave_service_counter()).
 LIBRARY_FAMILIES = {
     "wave_cache_requests_total": "counter",
     "wave_cache_entries": "gauge",
@@ -33,8 +33,6 @@ def test_metrics_parse_strictly_and_name_the_families(server):
         assert families[name]["type"] == kind, (name, families[name]["type"])
 
 
-@pytest.mark.xfail(strict=False, reason="library counters come from wave_service_counter() (another branch; "
-                                        "the lead wires them after the merge)")
 def test_library_metric_families_are_exported(server):
     families = parse_metrics(server.metrics_text())
     for name, kind in LIBRARY_FAMILIES.items():

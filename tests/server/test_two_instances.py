@@ -18,7 +18,6 @@ def test_both_instances_serve_the_same_users(backends, make_server):
     assert second.api("POST", "/v1/profiles", token=user.token).json()["content"] == user.id
 
 
-@pytest.mark.xfail(strict=False, reason="needs cross-instance invalidation (pending merge)")
 def test_revoke_on_one_instance_reaches_the_other_within_a_second(backends, make_server):
     first = make_server(backends, name="first")
     second = make_server(backends, name="second", mongoDatabase=first.config["mongoDatabase"],

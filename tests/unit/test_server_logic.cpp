@@ -176,7 +176,7 @@ TEST_SUITE("server.webhooks") {
   TEST_CASE("subscribe answers: one entry per filter in order, v3 128 / m5 135") {
     SubscribeQuestion question;
     question.username = kUser;
-    question.filters = {{"a/+", 1, "a/+"}, {"#", 0, "#"}, {"$share/g/b", 2, "b"}};
+    question.filters = {{"a/+", 1, "a/+", {}, {}, {}}, {"#", 0, "#", {}, {}, {}}, {"$share/g/b", 2, "b", {}, {}, {}}};
     CacheAges ages;
     const auto v3 = subscribe_answer(Hook::auth_on_subscribe, question, WAVE_ERR_DENIED, {WAVE_OK, WAVE_ERR_DENIED, WAVE_OK}, ages);
     CHECK(v3.body == R"({"result":"ok","topics":[{"topic":"a/+","qos":1},{"topic":"#","qos":128},{"topic":"$share/g/b","qos":2}]})");
@@ -191,6 +191,22 @@ TEST_SUITE("server.webhooks") {
     CHECK(all.max_age == 30);
     const auto fault = subscribe_answer(Hook::auth_on_subscribe, question, WAVE_ERR_TIMEOUT, {}, ages);
     CHECK(fault.body == R"({"result":{"error":"backend_timeout"}})");
+  }
+
+  TEST_CASE("m5 answers echo the subscription options of granted filters (the answer replaces them)") {
+    const std::string body = std::string(R"({"username":")") + kUser + R"(","client_id":")" + kUser +
+                             R"(","mountpoint":"","topics":[)"
+                             R"({"topic":"a/+","qos":1,"no_local":true,"rap":true,"retain_handling":"dont_send"},)"
+                             R"({"topic":"b","qos":0,"no_local":true,"retain_handling":"whatever"}]})";
+    const auto parsed = parse_webhook(Hook::auth_on_subscribe_m5, body);
+    REQUIRE(parsed.question);
+    const auto& question = std::get<SubscribeQuestion>(*parsed.question);
+    const auto m5 = subscribe_answer(Hook::auth_on_subscribe_m5, question, WAVE_ERR_DENIED, {WAVE_OK, WAVE_ERR_DENIED},
+                                     CacheAges{});
+    // Without no_local in the answer, VerneMQ would drop it and send senders their own messages.
+    CHECK(m5.body == R"({"result":"ok","modifiers":{"topics":[)"
+                     R"({"topic":"a/+","qos":1,"no_local":true,"rap":true,"retain_handling":"dont_send"},)"
+                     R"({"topic":"b","qos":135}]}})");
   }
 
   TEST_CASE("decisions against a real in-memory service: unknown users are refused, not faults") {
