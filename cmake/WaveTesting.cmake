@@ -28,3 +28,25 @@ function(wave_add_test name)
     set_tests_properties(${name} PROPERTIES FIXTURES_REQUIRED "${ARG_FIXTURES}")
   endif()
 endfunction()
+
+# wave_python_test_environment(OUT)
+# The environment of a pytest suite that loads libwave through ctypes: the library, the
+# bindings on PYTHONPATH, the fixtures' state directory.  ASan builds: the interpreter is not
+# instrumented, so the runtime must be preloaded, and libstdc++ with it (ASan's __cxa_throw
+# interceptor finds the real one only if libstdc++ is loaded when ASan starts); leak checking
+# is off, since CPython keeps memory until exit by design.
+function(wave_python_test_environment out)
+  set(env
+    "WAVE_LIBRARY=$<TARGET_FILE:wave>"
+    "PYTHONPATH=${PROJECT_SOURCE_DIR}/bindings/python"
+    "PYTHONDONTWRITEBYTECODE=1"
+    "WAVE_TEST_STATE_DIR=${WAVE_TEST_STATE_DIR}")
+  if(CMAKE_CXX_FLAGS MATCHES "sanitize=address")
+    execute_process(COMMAND ${CMAKE_CXX_COMPILER} -print-file-name=libasan.so
+                    OUTPUT_VARIABLE asan_runtime OUTPUT_STRIP_TRAILING_WHITESPACE)
+    execute_process(COMMAND ${CMAKE_CXX_COMPILER} -print-file-name=libstdc++.so
+                    OUTPUT_VARIABLE cxx_runtime OUTPUT_STRIP_TRAILING_WHITESPACE)
+    list(APPEND env "LD_PRELOAD=${asan_runtime}:${cxx_runtime}" "ASAN_OPTIONS=detect_leaks=0")
+  endif()
+  set(${out} "${env}" PARENT_SCOPE)
+endfunction()

@@ -33,17 +33,9 @@ bool mountpoint_is_default(const Object& object) {
   return mountpoint && mountpoint->empty();
 }
 
-bool is_canonical_uuid(std::string_view text) {
-  if (text.size() != 36) return false;
-  for (std::size_t i = 0; i < text.size(); ++i) {
-    const char c = text[i];
-    if (i == 8 || i == 13 || i == 18 || i == 23) {
-      if (c != '-') return false;
-    } else if (!((c >= '0' && c <= '9') || (c >= 'a' && c <= 'f'))) {
-      return false;
-    }
-  }
-  return true;
+// A Wave internal ID, by libwave's own predicate (a string with a NUL inside is not one).
+bool is_internal_id(const std::string& text) {
+  return text.size() == WAVE_UUID_STRING_SIZE - 1 && wave_uuid_is_canonical(text.c_str()) == 1;
 }
 
 // "$share/<name>/<filter>" → <filter>; nothing for a malformed shared subscription.
@@ -143,7 +135,7 @@ ParsedWebhook parse_webhook(Hook hook, std::string_view body) {
   switch (hook) {
     case Hook::auth_on_register:
     case Hook::auth_on_register_m5: {
-      if (!is_canonical_uuid(*username)) {
+      if (!is_internal_id(*username)) {
         parsed.refusal = "not_an_internal_id";
         return parsed;
       }

@@ -5,34 +5,30 @@ import itertools
 import json
 import os
 import signal
-import socket
 import subprocess
+import sys
 import threading
 import time
 import urllib.error
 import urllib.request
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import servers  # noqa: E402  (tests/harness/servers.py)
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 _serial = itertools.count()
 
 
 def free_port():
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
+    return servers.free_port()
 
 
 def wait_for_port(port, proc, what, timeout=60.0):
-    deadline = time.time() + timeout
-    while time.time() < deadline:
-        if proc is not None and proc.poll() is not None:
-            raise RuntimeError(f"{what} exited with status {proc.returncode} during start-up")
-        try:
-            with socket.create_connection(("127.0.0.1", port), timeout=0.5):
-                return
-        except OSError:
-            time.sleep(0.05)
-    raise RuntimeError(f"{what} did not listen on 127.0.0.1:{port} within {timeout:.0f}s")
+    """As servers.wait_for_port, raising RuntimeError (servers.py exits the process)."""
+    try:
+        servers.wait_for_port(port, proc, what, timeout)
+    except SystemExit as error:
+        raise RuntimeError(str(error)) from None
 
 
 def vernemq_dir():
