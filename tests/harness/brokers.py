@@ -1,6 +1,7 @@
 """Brokers and wave-server for tests and benchmarks: VerneMQ 2.1.2 nodes (from the release in
 ../shared/vernemq) and wave-server processes, each on free loopback ports.  Used by
 tests/brokers (pytest) and tools/bench-brokers.sh; errors raise RuntimeError."""
+import glob
 import itertools
 import json
 import os
@@ -115,6 +116,10 @@ class VerneMQ:
     def stop(self):
         subprocess.run([self.script, "stop", self.root], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
                        timeout=120)
+        # The first node started Erlang's port mapper (epmd) from the release, and it outlives
+        # the node; the tests run one node at a time, so nothing else needs it now.
+        for epmd in glob.glob(os.path.join(self.root, "erts-*", "bin", "epmd")):
+            subprocess.run([epmd, "-kill"], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, timeout=30)
 
     def log_text(self):
         text = ""
