@@ -15,7 +15,8 @@ Exit exit_for(wave_status status) {
     case WAVE_ERR_INVALID_TOKEN:
     case WAVE_ERR_DENIED:
     case WAVE_ERR_NOT_FOUND:
-    case WAVE_ERR_CONFLICT: return Exit::kNo;
+    case WAVE_ERR_CONFLICT:
+    case WAVE_ERR_RATE_LIMITED: return Exit::kNo;
     case WAVE_ERR_INVALID_ARGUMENT:
     case WAVE_ERR_CONFIG:
     case WAVE_ERR_PARSE: return Exit::kUsage;

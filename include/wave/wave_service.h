@@ -89,7 +89,9 @@ typedef enum wave_counter {
   WAVE_COUNTER_WARM_LOGINS = 11,       /* logins answered from a live session */
   WAVE_COUNTER_COLD_LOGINS = 12,       /* logins that asked the app */
   WAVE_COUNTER_REGISTER_FALLBACKS = 13, /* register checks that renewed an expired session */
-  WAVE_COUNTER_WOULD_BLOCK = 14        /* cache-only checks answered WAVE_ERR_WOULD_BLOCK */
+  WAVE_COUNTER_WOULD_BLOCK = 14,       /* cache-only checks answered WAVE_ERR_WOULD_BLOCK */
+  WAVE_COUNTER_RATE_LIMITED = 15       /* calls refused with WAVE_ERR_RATE_LIMITED (group
+                                          creations, credential changes) */
 } wave_counter;
 
 /*

@@ -175,6 +175,7 @@ WAVE_API uint64_t wave_service_counter(const wave_service* service, wave_counter
       case WAVE_COUNTER_COLD_LOGINS: return stats.cold_logins;
       case WAVE_COUNTER_REGISTER_FALLBACKS: return stats.register_fallbacks;
       case WAVE_COUNTER_WOULD_BLOCK: return stats.would_block;
+      case WAVE_COUNTER_RATE_LIMITED: return stats.rate_limited;
     }
   } catch (...) {
     // A getter never fails: nothing in stats() throws, and nothing may cross the ABI.

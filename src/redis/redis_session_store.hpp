@@ -5,6 +5,8 @@
 //   session:<token>             string  -> internal ID, expires after the session TTL
 //   mapping:<appUserID>         hash    {token, internalWaveUserID, credentialID}
 //   credential:<internalID>     hash    {passwordDigest, appUserID, credentialID}, same TTL
+//   rate:<bucket>               hash    {tokens, refilled (ms, Redis's clock)}: a token
+//                               bucket (take_rate_token, one Lua script), expires when full
 // passwordDigest is lowercase hex SHA-256 of the MQTT password.  map_user is one Lua script
 // (atomic create-or-rotate); forget_credential and revoke are scripts too.
 //
@@ -57,6 +59,7 @@ class RedisSessionStore final : public SessionStore {
   std::optional<CredentialRecord> find_credential(std::string_view internal_id) override;
   bool forget_credential(std::string_view internal_id, std::string_view password_digest) override;
   std::optional<RevokeResult> revoke(std::string_view token) override;
+  RateAnswer take_rate_token(std::string_view bucket, std::int64_t burst, std::chrono::milliseconds refill) override;
 
   // Sends PING; throws like any command.  For health checks and start-up validation.
   void ping();

@@ -83,6 +83,7 @@ AclDocument Service::Impl::ensure_document(const Session& session, std::string_v
   std::optional<AclDocument> doc = directory->find_acl(session.internal_id);
   if (!doc || doc->credential_id != session.credential_id || doc->passhash.empty()) {
     ensure_still_current(session);
+    limit_credential_change(session.internal_id);  // bcrypt follows; a warm login never gets here
     const std::string passhash = hash_passhash(password);
     write_passhash(session, passhash, own, doc ? doc->credential_id : std::string());
     doc = directory->find_acl(session.internal_id);

@@ -112,6 +112,7 @@ struct ServiceStats {
   std::uint64_t cache_entries = 0;       // users in the cache now
   std::uint64_t register_fallbacks = 0;  // authorize_register renewing an expired session
   std::uint64_t would_block = 0;         // cached_only checks the cache could not answer
+  std::uint64_t rate_limited = 0;        // calls refused with WAVE_ERR_RATE_LIMITED
 };
 
 class Service {

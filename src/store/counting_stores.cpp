@@ -48,6 +48,10 @@ bool CountingSessionStore::forget_credential(std::string_view internal_id, std::
 std::optional<RevokeResult> CountingSessionStore::revoke(std::string_view token) {
   return counted(faults_, [&] { return inner_->revoke(token); });
 }
+RateAnswer CountingSessionStore::take_rate_token(std::string_view bucket, std::int64_t burst,
+                                                 std::chrono::milliseconds refill) {
+  return counted(faults_, [&] { return inner_->take_rate_token(bucket, burst, refill); });
+}
 
 CountingDirectoryStore::CountingDirectoryStore(std::shared_ptr<DirectoryStore> inner,
                                                std::atomic<std::uint64_t>& faults)

@@ -43,6 +43,7 @@ void MemorySessionStore::purge_expired(Clock::time_point now) {
   operations_since_purge_ = 0;
   std::erase_if(sessions_, [&](const auto& item) { return item.second.expires <= now; });
   std::erase_if(credentials_, [&](const auto& item) { return item.second.expires <= now; });
+  std::erase_if(buckets_, [&](const auto& item) { return item.second.expires <= now; });
 }
 
 std::optional<std::string> MemorySessionStore::find_session(std::string_view token) {
@@ -150,12 +151,45 @@ std::optional<RevokeResult> MemorySessionStore::revoke(std::string_view token) {
   return result;
 }
 
+// The same token bucket as RedisSessionStore's script, on this store's clock.
+RateAnswer MemorySessionStore::take_rate_token(std::string_view bucket, std::int64_t burst,
+                                               std::chrono::milliseconds refill) {
+  if (bucket.empty() || burst < 1 || refill.count() <= 0)
+    fail(WAVE_ERR_INVALID_ARGUMENT, "take_rate_token: an empty bucket name, a burst below 1 or a refill time of 0");
+  std::lock_guard lock(mutex_);
+  const auto now = this->now();
+  purge_expired(now);
+  auto [it, created] = buckets_.try_emplace(key(bucket));
+  Bucket& state = it->second;
+  if (created || state.expires <= now) {
+    state.tokens = burst;
+    state.refilled = now;
+  }
+  const auto gained = (now - state.refilled) / refill;
+  if (gained > 0) {
+    state.tokens = std::min<std::int64_t>(burst, state.tokens + static_cast<std::int64_t>(gained));
+    state.refilled += gained * refill;
+  }
+  if (state.tokens >= burst) state.refilled = now;
+  RateAnswer answer;
+  if (state.tokens >= 1) {
+    --state.tokens;
+    answer.allowed = true;
+  } else {
+    const auto wait = std::chrono::ceil<std::chrono::milliseconds>(state.refilled + refill - now);
+    answer.retry_after = std::max(wait, std::chrono::milliseconds(1));
+  }
+  state.expires = state.refilled + (burst - state.tokens) * refill;
+  return answer;
+}
+
 void MemorySessionStore::clear() {
   std::lock_guard lock(mutex_);
   sessions_.clear();
   mappings_.clear();
   credentials_.clear();
   app_user_of_.clear();
+  buckets_.clear();
 }
 
 // ---- MemoryDirectoryStore ---------------------------------------------------------------

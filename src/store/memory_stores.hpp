@@ -32,6 +32,7 @@ class MemorySessionStore final : public SessionStore {
   std::optional<CredentialRecord> find_credential(std::string_view internal_id) override;
   bool forget_credential(std::string_view internal_id, std::string_view password_digest) override;
   std::optional<RevokeResult> revoke(std::string_view token) override;
+  RateAnswer take_rate_token(std::string_view bucket, std::int64_t burst, std::chrono::milliseconds refill) override;
 
   // Drops everything (the equivalent of FLUSHALL).
   void clear();
@@ -50,6 +51,11 @@ class MemorySessionStore final : public SessionStore {
     CredentialRecord record;
     Clock::time_point expires;
   };
+  struct Bucket {
+    std::int64_t tokens = 0;
+    Clock::time_point refilled;  // when it last gained a token (or was found full)
+    Clock::time_point expires;   // when it would be full again: then it is dropped
+  };
 
   Clock::time_point now() const;
   void purge_expired(Clock::time_point now);  // called under mutex_
@@ -60,6 +66,7 @@ class MemorySessionStore final : public SessionStore {
   std::unordered_map<std::string, Mapping> mappings_;        // by app user ID
   std::unordered_map<std::string, Credential> credentials_;  // by internal ID
   std::unordered_map<std::string, std::string> app_user_of_; // internal ID -> app user ID
+  std::unordered_map<std::string, Bucket> buckets_;          // rate limits, by bucket name
   std::size_t operations_since_purge_ = 0;
 };
 

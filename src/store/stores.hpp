@@ -53,6 +53,12 @@ struct RevokeResult {
   std::string app_user_id;
 };
 
+// A token bucket's answer (SessionStore::take_rate_token).
+struct RateAnswer {
+  bool allowed = false;
+  std::chrono::milliseconds retry_after{0};  // refused: until the next token arrives (>= 1 ms)
+};
+
 class SessionStore {
  public:
   virtual ~SessionStore() = default;
@@ -87,6 +93,15 @@ class SessionStore {
   // the mapping's token field if it still names this token (the internal ID stays).
   // nullopt when the token has no session.
   virtual std::optional<RevokeResult> revoke(std::string_view token) = 0;
+
+  // Takes one token from the bucket named `bucket` (e.g. "credentials:<internal ID>"),
+  // atomically for every process sharing the store: rate limits hold across processes.
+  // A bucket holds at most `burst` tokens (>= 1), starts full, and gains one token every
+  // `refill` (> 0), counted from the moment it last gained one.  Refused: nothing is
+  // taken and retry_after says when the next token arrives.  A bucket left alone expires
+  // once it would be full again, so idle users cost nothing.
+  virtual RateAnswer take_rate_token(std::string_view bucket, std::int64_t burst,
+                                     std::chrono::milliseconds refill) = 0;
 };
 
 // ---- Durable directory (MongoDB in production): identities, VerneMQ ACL documents, groups

@@ -54,6 +54,11 @@ class CountingSessions final : public wave::SessionStore {
     ++redis_calls;
     return inner_->revoke(token);
   }
+  wave::RateAnswer take_rate_token(std::string_view bucket, std::int64_t burst,
+                                   std::chrono::milliseconds refill) override {
+    ++redis_calls;
+    return inner_->take_rate_token(bucket, burst, refill);
+  }
 
  private:
   std::shared_ptr<wave::SessionStore> inner_;

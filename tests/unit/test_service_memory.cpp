@@ -115,6 +115,9 @@ class ReadGate final : public wave::SessionStore {
   wave::MapResult map_user(const wave::MapRequest& a) override { return inner_->map_user(a); }
   bool forget_credential(std::string_view a, std::string_view b) override { return inner_->forget_credential(a, b); }
   std::optional<wave::RevokeResult> revoke(std::string_view a) override { return inner_->revoke(a); }
+  wave::RateAnswer take_rate_token(std::string_view a, std::int64_t b, std::chrono::milliseconds c) override {
+    return inner_->take_rate_token(a, b, c);
+  }
 
  private:
   std::shared_ptr<wave::SessionStore> inner_;
