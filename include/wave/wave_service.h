@@ -283,6 +283,16 @@ WAVE_API wave_status wave_service_revoke(wave_service *service, const uint8_t *t
  * about the token, the user's identity and vmq_acl_auth document in MongoDB must be this
  * internal ID's and not logged out, and the session and credential digest are written to
  * Redis again.  No passhash is computed (no bcrypt): the next login writes one if needed.
+ *
+ * Refusals: a password with surrounding spaces or over tokenMaxLength is WAVE_ERR_DENIED
+ * like any wrong password (never WAVE_ERR_INVALID_ARGUMENT).  Every refusal that depends on
+ * what the stores hold (wrong password, expired session, logged-out or unknown user, a
+ * token the app refuses or that is another user's) carries the same message, so the content
+ * of the answer tells a prober nothing.  Its timing does (a presence signal): a live
+ * session answers after one Redis read, an unknown or logged-out user after a MongoDB read
+ * too, and only an expired session of a well-formed token calls the app (one HTTP round
+ * trip).  A client can thus tell these states apart by latency; limit connection attempts
+ * in front of the broker.  docs/service.md, "What a CONNECT check reveals".
  */
 WAVE_API wave_status wave_service_authorize_register(wave_service *service, const char *client_id,
                                                      const char *username, const uint8_t *password,
