@@ -84,9 +84,9 @@ bool Service::Impl::settle_membership(const std::string& group_id, const std::st
 }
 
 void Service::Impl::check_group_count(const std::string& member, const char* whose) {
-  const auto groups = directory->groups_of(member);
-  if (static_cast<std::int64_t>(groups.size()) >= config.max_groups_per_user)
-    fail(WAVE_ERR_CONFLICT, std::string(whose) + " already belongs to " + std::to_string(groups.size()) +
+  const std::int64_t groups = directory->count_groups_of(member);
+  if (groups >= config.max_groups_per_user)
+    fail(WAVE_ERR_CONFLICT, std::string(whose) + " already belongs to " + std::to_string(groups) +
                                 " groups, the limit (maxGroupsPerUser)");
 }
 

@@ -114,5 +114,8 @@ std::optional<Group> CountingDirectoryStore::delete_group(std::string_view group
 std::vector<Group> CountingDirectoryStore::groups_of(std::string_view internal_id) {
   return counted(faults_, [&] { return inner_->groups_of(internal_id); });
 }
+std::int64_t CountingDirectoryStore::count_groups_of(std::string_view internal_id) {
+  return counted(faults_, [&] { return inner_->count_groups_of(internal_id); });
+}
 
 }  // namespace wave

@@ -334,6 +334,14 @@ std::vector<Group> MemoryDirectoryStore::groups_of(std::string_view internal_id)
   return result;
 }
 
+std::int64_t MemoryDirectoryStore::count_groups_of(std::string_view internal_id) {
+  std::lock_guard lock(mutex_);
+  std::int64_t count = 0;
+  for (const auto& [id, group] : groups_)
+    if (std::find(group.members.begin(), group.members.end(), internal_id) != group.members.end()) ++count;
+  return count;
+}
+
 // ---- invalidation ----------------------------------------------------------------------------
 
 std::int64_t MemoryInvalidationChannel::publish(InvalidationKind kind, std::string_view internal_id) {

@@ -172,6 +172,8 @@ class DirectoryStore {
   // earlier read included); nullopt: no such group.
   virtual std::optional<Group> delete_group(std::string_view group_id) = 0;
   virtual std::vector<Group> groups_of(std::string_view internal_id) = 0;
+  // How many groups `internal_id` belongs to (cheap: no group is loaded; the limits).
+  virtual std::int64_t count_groups_of(std::string_view internal_id) = 0;
 };
 
 // ---- Cache invalidation across processes (Redis pub/sub) ----------------------------------

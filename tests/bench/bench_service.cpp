@@ -102,6 +102,7 @@ class CountingDirectory final : public wave::DirectoryStore {
   }
   std::optional<wave::Group> delete_group(std::string_view a) override { return count(), inner_->delete_group(a); }
   std::vector<wave::Group> groups_of(std::string_view a) override { return count(), inner_->groups_of(a); }
+  std::int64_t count_groups_of(std::string_view a) override { return count(), inner_->count_groups_of(a); }
 
  private:
   static void count() { ++mongo_calls; }

@@ -106,6 +106,7 @@ class WriteGate final : public wave::DirectoryStore {
   }
   std::optional<wave::Group> delete_group(std::string_view a) override { return inner_->delete_group(a); }
   std::vector<wave::Group> groups_of(std::string_view a) override { return inner_->groups_of(a); }
+  std::int64_t count_groups_of(std::string_view a) override { return inner_->count_groups_of(a); }
 
  private:
   std::shared_ptr<wave::DirectoryStore> inner_;

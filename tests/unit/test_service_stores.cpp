@@ -281,6 +281,8 @@ TEST_SUITE("service.memory_directory_store") {
     CHECK(store.remove_group_member("g1", "b"));
     CHECK_FALSE(store.remove_group_member("g1", "b"));
     CHECK(store.groups_of("b").size() == 1);
+    CHECK(store.count_groups_of("b") == 1);
+    CHECK(store.count_groups_of("nobody") == 0);
     CHECK(store.delete_group("g2"));
     CHECK_FALSE(store.delete_group("g2"));
     // The group comes back as it was when deleted.
