@@ -56,6 +56,14 @@ Service::Impl::Session Service::Impl::cold_session(std::string_view token, const
   const std::string internal_id = directory->claim_identity(app_user_id, proposed);
   if (!acl::is_valid_user_id(internal_id))
     fail(WAVE_ERR_BACKEND, "the stored internal ID of this app user is not a canonical UUID (wave_identities)");
+  // Another token's live credential: this login rotates, and bcrypt will follow.  The limit
+  // is taken before the rotation, so a refused login leaves the current token working.
+  bool change_counted = false;
+  if (const auto current = sessions->find_credential(internal_id);
+      current && !constant_time_equal(current->password_digest, digest)) {
+    limit_credential_change(internal_id);
+    change_counted = true;
+  }
   MapRequest request;
   request.app_user_id = app_user_id;
   request.internal_id = internal_id;
@@ -68,7 +76,7 @@ Service::Impl::Session Service::Impl::cold_session(std::string_view token, const
     fail(WAVE_ERR_CONFLICT,
          "Redis (mapping:) and MongoDB (wave_identities) disagree on this app user's internal ID; "
          "MongoDB is the durable record: delete the Redis mapping so it is rebuilt from MongoDB");
-  return Session{internal_id, app_user_id, mapped.credential_id};
+  return Session{internal_id, app_user_id, mapped.credential_id, change_counted};
 }
 
 // ---- the ACL document ---------------------------------------------------------------------
@@ -83,7 +91,8 @@ AclDocument Service::Impl::ensure_document(const Session& session, std::string_v
   std::optional<AclDocument> doc = directory->find_acl(session.internal_id);
   if (!doc || doc->credential_id != session.credential_id || doc->passhash.empty()) {
     ensure_still_current(session);
-    limit_credential_change(session.internal_id);  // bcrypt follows; a warm login never gets here
+    // bcrypt follows (a warm login never gets here); a rotation took its token already.
+    if (!session.change_counted) limit_credential_change(session.internal_id);
     const std::string passhash = hash_passhash(password);
     write_passhash(session, passhash, own, doc ? doc->credential_id : std::string());
     doc = directory->find_acl(session.internal_id);

@@ -93,6 +93,7 @@ struct Service::Impl {
     std::string internal_id;
     std::string app_user_id;
     std::string credential_id;
+    bool change_counted = false;  // this login already took its credential-change token
   };
 
   // The user's compiled ACL (null: unknown, never logged in, or logged out), or

@@ -129,6 +129,7 @@ TEST_SUITE("service.servers") {
       CHECK(error.status() == WAVE_ERR_RATE_LIMITED);
       CHECK(error.retry_after_ms() > 0);
     }
+    CHECK(other->login(token_of(me, "t2")).app_user_id == me);  // refused before it rotated
     CHECK(rig.service->stats().rate_limited + other->stats().rate_limited == 2);
     const std::string owner = user("gail");
     rig.service->login(token_of(owner));

@@ -723,10 +723,13 @@ TEST_SUITE("service.limits") {
     CHECK(wait <= 10u * 60u * 1000u);  // one token every 10 minutes
     CHECK(rig.service->login(token_of(a, "t2")).internal_id == first.internal_id);
     CHECK(rig.service->stats().bcrypt_runs == bcrypts);
-    // A login that would write a new passhash is refused too, without bcrypt.
+    // A login that would write a new passhash is refused too, without bcrypt, and before it
+    // rotates: the current token keeps working.
     CHECK(status_of([&] { rig.service->login(token_of(a, "t3")); }) == WAVE_ERR_RATE_LIMITED);
     CHECK(rig.service->stats().bcrypt_runs == bcrypts);
     CHECK(rig.service->stats().rate_limited == 2);
+    CHECK(rig.service->login(token_of(a, "t2")).internal_id == first.internal_id);
+    CHECK(rig.service->stats().bcrypt_runs == bcrypts);
     rig.clock.advance(std::chrono::seconds(10 * 60 + 1));
     CHECK(rig.service->login(token_of(a, "t3")).internal_id == first.internal_id);
     CHECK(rig.service->stats().bcrypt_runs == bcrypts + 1);
