@@ -129,9 +129,11 @@ local now = tonumber(time[1]) * 1000 + math.floor(tonumber(time[2]) / 1000)
 local state = redis.call('HMGET', bucket_key, 'tokens', 'refilled')
 local tokens = tonumber(state[1])
 local refilled = tonumber(state[2])
-if tokens == nil or refilled == nil or refilled > now then
+if tokens == nil or refilled == nil then
   tokens = burst
   refilled = now
+elseif refilled > now then
+  refilled = now  -- Redis's clock stepped back: no refill, and no reset either
 end
 local gained = math.floor((now - refilled) / refill_ms)
 if gained > 0 then
