@@ -1,6 +1,9 @@
 // Login and what it shares with resolve and the group calls: the token's session (warm,
 // or cold through the app), the user's vmq_acl_auth document and its group patterns, and
 // the caller's identity.  Why the writes come in this order: docs/service.md.
+#include <string_view>
+#include <unordered_set>
+
 #include "common/error.hpp"
 #include "common/secure.hpp"
 #include "crypto/password.hpp"
@@ -19,19 +22,22 @@ constexpr const char* kNoLongerCurrent =
     "this token stopped being the user's current credential while logging in (revoked, replaced by another "
     "token's login, or its session ended); log in again";
 
-// The group patterns of `groups` (valid group IDs only) for member `internal_id`.
+// The group patterns of `groups` (valid group IDs only) for member `internal_id`, each once.
+// A group's patterns depend only on its ID: distinct IDs give distinct patterns, so
+// skipping repeated IDs is the whole deduplication (one pass, O(N)).
 acl::Patterns patterns_of_groups(const std::vector<Group>& groups, const std::string& internal_id) {
   acl::Patterns all;
+  all.publish.reserve(groups.size());
+  all.subscribe.reserve(groups.size());
+  std::unordered_set<std::string_view> seen;
+  seen.reserve(groups.size());
   for (const auto& group : groups) {
-    if (!acl::is_valid_group_id(group.id)) continue;
+    if (!acl::is_valid_group_id(group.id) || !seen.insert(group.id).second) continue;
     acl::Patterns patterns = acl::group_patterns(group.id, internal_id);
-    all.publish.insert(all.publish.end(), patterns.publish.begin(), patterns.publish.end());
-    all.subscribe.insert(all.subscribe.end(), patterns.subscribe.begin(), patterns.subscribe.end());
+    for (auto& pattern : patterns.publish) all.publish.push_back(std::move(pattern));
+    for (auto& pattern : patterns.subscribe) all.subscribe.push_back(std::move(pattern));
   }
-  acl::Patterns unique;
-  acl::add_to_set(unique.publish, all.publish);
-  acl::add_to_set(unique.subscribe, all.subscribe);
-  return unique;
+  return all;
 }
 
 }  // namespace
