@@ -35,8 +35,8 @@ Exit exit_for(wave_status status) {
 const char* const kExitCodesHelp =
     "Exit codes:\n"
     "  0  success (or yes: a match, covered, valid)\n"
-    "  1  refused (or no): invalid token, not allowed, not found, a conflict; a mismatch,\n"
-    "     no match, not covered\n"
+    "  1  refused (or no): invalid token, not allowed, not found, a conflict, rate limited\n"
+    "     (try again later); a mismatch, no match, not covered\n"
     "  2  usage or configuration error, or an invalid argument\n"
     "  3  a backend fault: Redis, MongoDB or the app endpoint unavailable, too slow or broken;\n"
     "     a failed read or write of stdin or stdout\n"
