@@ -15,7 +15,11 @@
  *   WAVE_ERR_INVALID_TOKEN  malformed token, or the app says it is invalid;
  *   WAVE_ERR_DENIED         not allowed (group owner/member rules, broker checks);
  *   WAVE_ERR_NOT_FOUND      no such group, user, or nothing to revoke;
- *   WAVE_ERR_CONFLICT       contradicts the current state (e.g. the owner leaving);
+ *   WAVE_ERR_CONFLICT       contradicts the current state (e.g. the owner leaving), or a
+ *                           limit is reached (maxGroupsPerUser, maxGroupMembers);
+ *   WAVE_ERR_RATE_LIMITED   a per-user rate is spent (groupCreationsPerHour; credential
+ *                           changes: a login that writes a new passhash, a revoke); try
+ *                           again after wave_last_error_retry_after_ms();
  *   WAVE_ERR_UNAVAILABLE, WAVE_ERR_TIMEOUT, WAVE_ERR_BACKEND (Redis, MongoDB) and
  *   WAVE_ERR_UPSTREAM (the app answered nonsense): faults, which never grant anything.
  * Messages (wave_last_error_message) never contain tokens or passwords.
@@ -108,7 +112,10 @@ WAVE_API uint64_t wave_service_counter(const wave_service *service, wave_counter
  * the user's internal ID (one per app user, ever), the mapping (a new token rotates the
  * credential: the old one stops working everywhere), and the user's vmq_acl_auth document
  * (bcrypt only when the credential changed).  On success *out holds the credentials, the
- * caller's, freed with wave_credentials_free().
+ * caller's, freed with wave_credentials_free().  A login that would run bcrypt (a first
+ * login, a rotation) takes a token from the user's credential-change bucket
+ * (credentialChangeBurst, credentialChangesPerHour): WAVE_ERR_RATE_LIMITED when it is
+ * empty; a warm login (a live session of this token) never does.
  */
 WAVE_API wave_status wave_service_login(wave_service *service, const uint8_t *token, size_t token_len,
                                         wave_credentials **out);
@@ -170,7 +177,9 @@ WAVE_API wave_status wave_resolution_to_json(const wave_resolution *resolution, 
  * ACL patterns.  App users who never logged in are not added: they are reported through
  * wave_group_creation_unknown_count()/wave_group_creation_unknown().  On success *out is
  * the outcome (the new group and the unknown app users), the caller's, freed with
- * wave_group_creation_free().
+ * wave_group_creation_free().  WAVE_ERR_CONFLICT when the group would exceed
+ * maxGroupMembers or the caller or a member would exceed maxGroupsPerUser;
+ * WAVE_ERR_RATE_LIMITED beyond groupCreationsPerHour per caller.
  */
 WAVE_API wave_status wave_service_group_create(wave_service *service, const uint8_t *token, size_t token_len,
                                                const char *name, const char *const *member_app_user_ids,
@@ -181,6 +190,9 @@ WAVE_API wave_status wave_service_group_create(wave_service *service, const uint
  * otherwise); WAVE_ERR_NOT_FOUND for an unknown group or app user; removing the owner is
  * WAVE_ERR_CONFLICT.  Idempotent: adding a member twice (or removing a non-member) succeeds
  * and sets *changed_out to 0 (1 when the membership changed).  changed_out may be NULL.
+ * Adding a new member to a full group (maxGroupMembers), or a user already in
+ * maxGroupsPerUser groups, is WAVE_ERR_CONFLICT.  An add and a remove of one member at once
+ * (in any processes) end with her group patterns matching her membership.
  */
 WAVE_API wave_status wave_service_group_add_member(wave_service *service, const uint8_t *token, size_t token_len,
                                                    const char *group_id, const char *app_user_id, int *changed_out);
@@ -248,7 +260,8 @@ WAVE_API wave_status wave_group_list_to_json(const wave_group_list *list, char *
  * to revoke (the user never logged in, or the token was already revoked or replaced).
  * Other processes' in-memory caches may accept the old password for up to
  * credentialCacheTTLSeconds.  The app stays the authority: logging in again with a token it
- * still accepts starts a new session.
+ * still accepts starts a new session.  A revoke runs bcrypt, so it takes a token from the
+ * user's credential-change bucket first: WAVE_ERR_RATE_LIMITED (nothing changed) when empty.
  * When internal_id_out is not NULL, *internal_id_out receives the user's internal ID
  * (freed with wave_string_free()).
  */
