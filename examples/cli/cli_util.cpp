@@ -15,7 +15,8 @@ Exit exit_for(wave_status status) {
     case WAVE_ERR_INVALID_TOKEN:
     case WAVE_ERR_DENIED:
     case WAVE_ERR_NOT_FOUND:
-    case WAVE_ERR_CONFLICT: return Exit::kNo;
+    case WAVE_ERR_CONFLICT:
+    case WAVE_ERR_RATE_LIMITED: return Exit::kNo;
     case WAVE_ERR_INVALID_ARGUMENT:
     case WAVE_ERR_CONFIG:
     case WAVE_ERR_PARSE: return Exit::kUsage;
@@ -34,8 +35,8 @@ Exit exit_for(wave_status status) {
 const char* const kExitCodesHelp =
     "Exit codes:\n"
     "  0  success (or yes: a match, covered, valid)\n"
-    "  1  refused (or no): invalid token, not allowed, not found, a conflict; a mismatch,\n"
-    "     no match, not covered\n"
+    "  1  refused (or no): invalid token, not allowed, not found, a conflict, rate limited\n"
+    "     (try again later); a mismatch, no match, not covered\n"
     "  2  usage or configuration error, or an invalid argument\n"
     "  3  a backend fault: Redis, MongoDB or the app endpoint unavailable, too slow or broken;\n"
     "     a failed read or write of stdin or stdout\n"

@@ -1,5 +1,6 @@
 #include "api.hpp"
 
+#include <algorithm>
 #include <cstdint>
 #include <memory>
 
@@ -89,7 +90,7 @@ ApiResponse api_error(int status, std::string_view code, std::string_view messag
   write_string(w, message);
   w.EndObject();
   w.EndObject();
-  ApiResponse response{status, finish(buffer), status == 503};
+  ApiResponse response{status, finish(buffer), status == 503 ? 1 : 0};
   return response;
 }
 
@@ -101,6 +102,12 @@ ApiResponse api_failure(wave_status status, std::string_view message) {
     case WAVE_ERR_DENIED: return api_error(403, "denied", message);
     case WAVE_ERR_NOT_FOUND: return api_error(404, "not_found", message);
     case WAVE_ERR_CONFLICT: return api_error(409, "conflict", message);
+    case WAVE_ERR_RATE_LIMITED: {
+      // libwave says when the user's next token arrives (the failing call set it).
+      ApiResponse response = api_error(429, "rate_limited", message);
+      response.retry_after_seconds = std::max<std::int64_t>(1, (wave_last_error_retry_after_ms() + 999) / 1000);
+      return response;
+    }
     case WAVE_ERR_UPSTREAM: return api_error(502, "upstream_error", message);
     case WAVE_ERR_UNAVAILABLE: return api_error(503, "backend_unavailable", message);
     case WAVE_ERR_BACKEND: return api_error(503, "backend_error", message);
@@ -115,7 +122,7 @@ ApiResponse api_content(int status, std::string_view content_json) {
   body += "{\"content\":";
   body += content_json;
   body += '}';
-  return ApiResponse{status, std::move(body), false};
+  return ApiResponse{status, std::move(body), 0};
 }
 
 std::variant<std::vector<std::string>, ApiResponse> parse_mappings_body(std::string_view body) {

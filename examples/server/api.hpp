@@ -17,7 +17,7 @@ namespace wave_server {
 struct ApiResponse {
   int status = 200;
   std::string body;
-  bool retry_after = false;  // 503: tell the client to retry in a second
+  std::int64_t retry_after_seconds = 0;  // > 0: a Retry-After header (503: 1; 429: when a token is back)
 };
 
 enum class ApiOperation {

@@ -334,7 +334,7 @@ class Session : public SessionBase, public std::enable_shared_from_this<Session<
 
   void send_api(ApiResponse response) {
     Headers headers;
-    if (response.retry_after) headers.emplace_back("Retry-After", "1");
+    if (response.retry_after_seconds > 0) headers.emplace_back("Retry-After", std::to_string(response.retry_after_seconds));
     reply(response.status, "application/json", std::move(response.body), std::move(headers));
   }
 

@@ -71,8 +71,11 @@ typedef enum wave_status {
   WAVE_ERR_UPSTREAM = 12,        /* the app endpoint answered, but not with a valid answer */
   WAVE_ERR_CONFLICT = 13,        /* the operation conflicts with the current state */
   WAVE_ERR_BACKEND = 14,         /* a backend answered with an error (a failed command) */
-  WAVE_ERR_WOULD_BLOCK = 15      /* a cache-only call needs I/O for its answer: ask again
+  WAVE_ERR_WOULD_BLOCK = 15,     /* a cache-only call needs I/O for its answer: ask again
                                     without the cache-only flag (not a refusal, not a fault) */
+  WAVE_ERR_RATE_LIMITED = 16     /* refused for now: a per-user limit on a rate (group creations,
+                                    credential changes) is spent; wave_last_error_retry_after_ms()
+                                    says when to try again (HTTP 429 with Retry-After) */
 } wave_status;
 
 /* The symbolic name of a status ("WAVE_ERR_DENIED"), or "WAVE_ERR_UNKNOWN" for values this
@@ -83,6 +86,12 @@ WAVE_API const char *wave_status_str(wave_status status);
  * succeeded).  Owned by Wave, valid until the next Wave call on this thread.  Messages
  * never contain tokens, passwords or other secrets.  Thread-safe (thread-local). */
 WAVE_API const char *wave_last_error_message(void);
+
+/* When the last failed Wave call on this thread failed with WAVE_ERR_RATE_LIMITED: how many
+ * milliseconds to wait before the refused operation may succeed (at least 1); 0 after any
+ * other outcome.  Set by the failing call, cleared by the next call that returns wave_status;
+ * a getter itself: it never touches the last error.  Thread-safe (thread-local). */
+WAVE_API uint32_t wave_last_error_retry_after_ms(void);
 
 /* The library's version, as WAVE_VERSION_STRING / WAVE_VERSION_NUMBER were when it was
  * built (compare with the macros to detect a header/library mismatch).  Thread-safe. */

@@ -40,8 +40,11 @@ WAVE_API wave_status wave_config_parse(const char *json, size_t json_len, const 
 WAVE_API void wave_config_free(wave_config *config);
 
 /*
- * The effective configuration (defaults filled in) as a JSON object, with any password in
- * a URI replaced by "***".  *out is the caller's, freed with wave_string_free().
+ * The effective configuration (defaults filled in) as a JSON object, with every credential
+ * in a URI replaced by "***": the password of a userinfo (which runs to the last '@', so a
+ * password holding '@', ':', '/' or "%40" is cut whole; a userinfo without ':' is hidden
+ * whole), the values of secret-looking query parameters (apikey, token, key, secret,
+ * password, ...) and any fragment.  *out is the caller's, freed with wave_string_free().
  */
 WAVE_API wave_status wave_config_to_json(const wave_config *config, char **out);
 

@@ -15,7 +15,11 @@
  *   WAVE_ERR_INVALID_TOKEN  malformed token, or the app says it is invalid;
  *   WAVE_ERR_DENIED         not allowed (group owner/member rules, broker checks);
  *   WAVE_ERR_NOT_FOUND      no such group, user, or nothing to revoke;
- *   WAVE_ERR_CONFLICT       contradicts the current state (e.g. the owner leaving);
+ *   WAVE_ERR_CONFLICT       contradicts the current state (e.g. the owner leaving), or a
+ *                           limit is reached (maxGroupsPerUser, maxGroupMembers);
+ *   WAVE_ERR_RATE_LIMITED   a per-user rate is spent (groupCreationsPerHour; credential
+ *                           changes: a login that writes a new passhash, a revoke); try
+ *                           again after wave_last_error_retry_after_ms();
  *   WAVE_ERR_UNAVAILABLE, WAVE_ERR_TIMEOUT, WAVE_ERR_BACKEND (Redis, MongoDB) and
  *   WAVE_ERR_UPSTREAM (the app answered nonsense): faults, which never grant anything.
  * Messages (wave_last_error_message) never contain tokens or passwords.
@@ -92,7 +96,9 @@ typedef enum wave_counter {
   WAVE_COUNTER_WOULD_BLOCK = 14,       /* cache-only checks answered WAVE_ERR_WOULD_BLOCK */
   WAVE_COUNTER_SWEEP_RENEWED = 15,     /* expired sessions the sweep renewed (the app said valid) */
   WAVE_COUNTER_SWEEP_RETIRED = 16,     /* expired sessions whose passhash the sweep retired */
-  WAVE_COUNTER_SWEEP_FAULTS = 17       /* users a sweep could not settle (retried later) */
+  WAVE_COUNTER_SWEEP_FAULTS = 17,      /* users a sweep could not settle (retried later) */
+  WAVE_COUNTER_RATE_LIMITED = 18       /* calls refused with WAVE_ERR_RATE_LIMITED (group
+                                          creations, credential changes) */
 } wave_counter;
 
 /*
@@ -109,7 +115,10 @@ WAVE_API uint64_t wave_service_counter(const wave_service *service, wave_counter
  * the user's internal ID (one per app user, ever), the mapping (a new token rotates the
  * credential: the old one stops working everywhere), and the user's vmq_acl_auth document
  * (bcrypt only when the credential changed).  On success *out holds the credentials, the
- * caller's, freed with wave_credentials_free().
+ * caller's, freed with wave_credentials_free().  A login that would run bcrypt (a first
+ * login, a rotation) takes a token from the user's credential-change bucket
+ * (credentialChangeBurst, credentialChangesPerHour): WAVE_ERR_RATE_LIMITED when it is
+ * empty; a warm login (a live session of this token) never does.
  */
 WAVE_API wave_status wave_service_login(wave_service *service, const uint8_t *token, size_t token_len,
                                         wave_credentials **out);
@@ -171,7 +180,9 @@ WAVE_API wave_status wave_resolution_to_json(const wave_resolution *resolution, 
  * ACL patterns.  App users who never logged in are not added: they are reported through
  * wave_group_creation_unknown_count()/wave_group_creation_unknown().  On success *out is
  * the outcome (the new group and the unknown app users), the caller's, freed with
- * wave_group_creation_free().
+ * wave_group_creation_free().  WAVE_ERR_CONFLICT when the group would exceed
+ * maxGroupMembers or the caller or a member would exceed maxGroupsPerUser;
+ * WAVE_ERR_RATE_LIMITED beyond groupCreationsPerHour per caller.
  */
 WAVE_API wave_status wave_service_group_create(wave_service *service, const uint8_t *token, size_t token_len,
                                                const char *name, const char *const *member_app_user_ids,
@@ -182,6 +193,9 @@ WAVE_API wave_status wave_service_group_create(wave_service *service, const uint
  * otherwise); WAVE_ERR_NOT_FOUND for an unknown group or app user; removing the owner is
  * WAVE_ERR_CONFLICT.  Idempotent: adding a member twice (or removing a non-member) succeeds
  * and sets *changed_out to 0 (1 when the membership changed).  changed_out may be NULL.
+ * Adding a new member to a full group (maxGroupMembers), or a user already in
+ * maxGroupsPerUser groups, is WAVE_ERR_CONFLICT.  An add and a remove of one member at once
+ * (in any processes) end with her group patterns matching her membership.
  */
 WAVE_API wave_status wave_service_group_add_member(wave_service *service, const uint8_t *token, size_t token_len,
                                                    const char *group_id, const char *app_user_id, int *changed_out);
@@ -249,7 +263,8 @@ WAVE_API wave_status wave_group_list_to_json(const wave_group_list *list, char *
  * to revoke (the user never logged in, or the token was already revoked or replaced).
  * Other processes' in-memory caches may accept the old password for up to
  * credentialCacheTTLSeconds.  The app stays the authority: logging in again with a token it
- * still accepts starts a new session.
+ * still accepts starts a new session.  A revoke runs bcrypt, so it takes a token from the
+ * user's credential-change bucket first: WAVE_ERR_RATE_LIMITED (nothing changed) when empty.
  * When internal_id_out is not NULL, *internal_id_out receives the user's internal ID
  * (freed with wave_string_free()).
  */
@@ -284,6 +299,16 @@ WAVE_API wave_status wave_service_revoke(wave_service *service, const uint8_t *t
  * about the token, the user's identity and vmq_acl_auth document in MongoDB must be this
  * internal ID's and not logged out, and the session and credential digest are written to
  * Redis again.  No passhash is computed (no bcrypt): the next login writes one if needed.
+ *
+ * Refusals: a password with surrounding spaces or over tokenMaxLength is WAVE_ERR_DENIED
+ * like any wrong password (never WAVE_ERR_INVALID_ARGUMENT).  Every refusal that depends on
+ * what the stores hold (wrong password, expired session, logged-out or unknown user, a
+ * token the app refuses or that is another user's) carries the same message, so the content
+ * of the answer tells a prober nothing.  Its timing does (a presence signal): a live
+ * session answers after one Redis read, an unknown or logged-out user after a MongoDB read
+ * too, and only an expired session of a well-formed token calls the app (one HTTP round
+ * trip).  A client can thus tell these states apart by latency; limit connection attempts
+ * in front of the broker.  docs/service.md, "What a CONNECT check reveals".
  */
 WAVE_API wave_status wave_service_authorize_register(wave_service *service, const char *client_id,
                                                      const char *username, const uint8_t *password,

@@ -7,6 +7,7 @@
 namespace wave::capi {
 namespace {
 thread_local std::string last_error;
+thread_local std::uint32_t last_retry_after_ms = 0;
 }
 
 void set_last_error(const std::string& message) noexcept {
@@ -17,7 +18,12 @@ void set_last_error(const std::string& message) noexcept {
   }
 }
 
-void clear_last_error() noexcept { last_error.clear(); }
+void clear_last_error() noexcept {
+  last_error.clear();
+  last_retry_after_ms = 0;
+}
+
+void set_last_retry_after(std::uint32_t milliseconds) noexcept { last_retry_after_ms = milliseconds; }
 
 void log_fault(wave_status status, const std::string& message) noexcept {
   wave_log_level level = WAVE_LOG_WARNING;
@@ -54,6 +60,8 @@ WAVE_API const char* wave_last_error_message(void) {
   return wave::capi::last_error.c_str();
 }
 
+WAVE_API uint32_t wave_last_error_retry_after_ms(void) { return wave::capi::last_retry_after_ms; }
+
 WAVE_API const char* wave_status_str(wave_status status) {
   switch (status) {
     case WAVE_OK: return "WAVE_OK";
@@ -72,6 +80,7 @@ WAVE_API const char* wave_status_str(wave_status status) {
     case WAVE_ERR_CONFLICT: return "WAVE_ERR_CONFLICT";
     case WAVE_ERR_BACKEND: return "WAVE_ERR_BACKEND";
     case WAVE_ERR_WOULD_BLOCK: return "WAVE_ERR_WOULD_BLOCK";
+    case WAVE_ERR_RATE_LIMITED: return "WAVE_ERR_RATE_LIMITED";
   }
   return "WAVE_ERR_UNKNOWN";
 }

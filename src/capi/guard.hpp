@@ -3,6 +3,7 @@
 // exception ever crosses the C boundary.
 #pragma once
 
+#include <cstdint>
 #include <cstring>
 #include <new>
 #include <string>
@@ -13,7 +14,10 @@
 namespace wave::capi {
 
 void set_last_error(const std::string& message) noexcept;
+// Clears the message and the retry-after time.
 void clear_last_error() noexcept;
+// The retry-after time of a WAVE_ERR_RATE_LIMITED failure (wave_last_error_retry_after_ms).
+void set_last_retry_after(std::uint32_t milliseconds) noexcept;
 
 // Logs a failure that is a fault (a backend unreachable or failing, a bug), not a refusal
 // or a caller's mistake, so a server sees its backends' trouble in its log.
@@ -34,6 +38,7 @@ wave_status guarded(Body&& body) noexcept {
     return std::forward<Body>(body)();
   } catch (const wave::Error& error) {
     set_last_error(error.what());
+    set_last_retry_after(error.retry_after_ms());
     log_fault(error.status(), error.what());
     return error.status();
   } catch (const std::bad_alloc&) {

@@ -185,6 +185,7 @@ WAVE_API uint64_t wave_service_counter(const wave_service* service, wave_counter
       case WAVE_COUNTER_SWEEP_RENEWED: return stats.sweep_renewed;
       case WAVE_COUNTER_SWEEP_RETIRED: return stats.sweep_retired;
       case WAVE_COUNTER_SWEEP_FAULTS: return stats.sweep_faults;
+      case WAVE_COUNTER_RATE_LIMITED: return stats.rate_limited;
     }
   } catch (...) {
     // A getter never fails: nothing in stats() throws, and nothing may cross the ABI.

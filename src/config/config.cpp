@@ -24,6 +24,9 @@ namespace {
 
 // A config file is small; refusing huge ones keeps a wrong path (a log, a device) harmless.
 constexpr std::size_t kMaxConfigBytes = 1 << 20;
+// The depth of Wave's own topics (conversations/private/<a>/<b>, conversations/group/<gid>/
+// <member>): a smaller topicMaxDepth would make every check of them a fault.
+constexpr std::int64_t kWaveTopicDepth = 4;
 
 class FieldError {
  public:
@@ -268,7 +271,13 @@ const std::vector<FieldSpec>& field_specs() {
          c.credential_sweep_interval_seconds = read_integer(v, e, 1, 86400);
        }},
       {"topicMaxDepth",
-       [](Config& c, const rapidjson::Value& v, const FieldError& e) { c.topic_max_depth = static_cast<int>(read_integer(v, e, 1, 1024)); }},
+       [](Config& c, const rapidjson::Value& v, const FieldError& e) {
+         const std::int64_t depth = read_integer(v, e, 1, 1024);
+         if (depth < kWaveTopicDepth)
+           e("must be at least " + std::to_string(kWaveTopicDepth) + ", the depth of Wave's own topics "
+             "(conversations/group/<groupID>/<member>); got " + std::to_string(depth));
+         c.topic_max_depth = static_cast<int>(depth);
+       }},
       {"listenAddress",
        [](Config& c, const rapidjson::Value& v, const FieldError& e) {
          c.listen_address = read_string(v, e, false);
@@ -322,6 +331,16 @@ const std::vector<FieldSpec>& field_specs() {
        }},
       {"vernemqAPIKeyFile",
        [](Config& c, const rapidjson::Value& v, const FieldError& e) { c.vernemq_api_key_file = read_string(v, e, true); }},
+      {"maxGroupsPerUser",
+       [](Config& c, const rapidjson::Value& v, const FieldError& e) { c.max_groups_per_user = read_integer(v, e, 1, 100000); }},
+      {"maxGroupMembers",
+       [](Config& c, const rapidjson::Value& v, const FieldError& e) { c.max_group_members = read_integer(v, e, 2, 100000); }},
+      {"groupCreationsPerHour",
+       [](Config& c, const rapidjson::Value& v, const FieldError& e) { c.group_creations_per_hour = read_integer(v, e, 1, 100000); }},
+      {"credentialChangesPerHour",
+       [](Config& c, const rapidjson::Value& v, const FieldError& e) { c.credential_changes_per_hour = read_integer(v, e, 1, 100000); }},
+      {"credentialChangeBurst",
+       [](Config& c, const rapidjson::Value& v, const FieldError& e) { c.credential_change_burst = read_integer(v, e, 1, 1000); }},
   };
   return specs;
 }
@@ -344,16 +363,67 @@ std::size_t edit_distance(std::string_view a, std::string_view b) {
 }
 
 
-std::string redact_uri_password(const std::string& uri) {
+// Query parameters whose values are credentials: any name containing one of these
+// (case-insensitive): apikey, api_key, access_token, token, key, secret, password, pwd, sig...
+bool is_secret_parameter(std::string_view name) {
+  std::string lower;
+  for (const char c : name) lower.push_back(static_cast<char>(std::tolower(static_cast<unsigned char>(c))));
+  for (const std::string_view word : {"key", "token", "secret", "pass", "pwd", "sig", "cred", "session", "auth"}) {
+    if (word == "auth" && (lower == "authsource" || lower == "authmechanism")) continue;  // MongoDB's, not secrets
+    if (lower.find(word) != std::string::npos) return true;
+  }
+  return false;
+}
+
+// `query` without its '?': every secret-looking parameter's value becomes "***".
+std::string redact_query(std::string_view query) {
+  std::string out;
+  std::size_t start = 0;
+  while (start <= query.size()) {
+    std::size_t end = query.find_first_of("&;", start);
+    if (end == std::string_view::npos) end = query.size();
+    const std::string_view pair = query.substr(start, end - start);
+    const std::size_t equals = pair.find('=');
+    if (equals != std::string_view::npos && is_secret_parameter(pair.substr(0, equals)))
+      out.append(pair.substr(0, equals + 1)).append("***");
+    else
+      out.append(pair);
+    if (end == query.size()) break;
+    out.push_back(query[end]);
+    start = end + 1;
+  }
+  return out;
+}
+
+// Every credential in a URI replaced by "***": the userinfo's password (the userinfo runs
+// to the LAST '@' of the authority, so a password holding '@', ':', '/' or "%40" is cut
+// whole; a userinfo without ':' is taken for a bare secret), secret-looking query
+// parameters, and a fragment.  Used only for display: over-redacting is harmless.
+std::string redact_uri(const std::string& uri) {
   const std::size_t scheme_end = uri.find("://");
-  if (scheme_end == std::string::npos) return uri;
+  if (scheme_end == std::string::npos) return uri.empty() ? uri : "***";
   const std::size_t authority_start = scheme_end + 3;
-  const std::size_t at = uri.find('@', authority_start);
-  const std::size_t path = uri.find('/', authority_start);
-  if (at == std::string::npos || (path != std::string::npos && path < at)) return uri;
-  const std::size_t colon = uri.find(':', authority_start);
-  if (colon == std::string::npos || colon > at) return uri;
-  return uri.substr(0, colon + 1) + "***" + uri.substr(at);
+  std::string out = uri.substr(0, authority_start);
+  std::string rest = uri.substr(authority_start);
+  // The fragment first (it may hold '@' or '?'), then the userinfo: the last '@' before
+  // the first '?', or, when none is there (the '?' is the password's), the last '@' at all.
+  std::string fragment;
+  if (const std::size_t hash = rest.find('#'); hash != std::string::npos) {
+    fragment = "#***";
+    rest.resize(hash);
+  }
+  const std::size_t question = rest.find('?');
+  std::size_t at = question == std::string::npos ? rest.rfind('@') : rest.rfind('@', question);
+  if (at == std::string::npos) at = rest.rfind('@');
+  if (at != std::string::npos) {
+    const std::string userinfo = rest.substr(0, at);
+    const std::size_t colon = userinfo.find(':');
+    out += colon == std::string::npos ? std::string("***") : userinfo.substr(0, colon + 1) + "***";
+    rest = rest.substr(at);  // from the '@'
+  }
+  if (const std::size_t query = rest.find('?'); query != std::string::npos)
+    rest = rest.substr(0, query + 1) + redact_query(std::string_view(rest).substr(query + 1));
+  return out + rest + fragment;
 }
 
 }  // namespace
@@ -438,7 +508,7 @@ std::string config_to_json(const Config& config) {
   const auto str = [&](const char* key, const std::string& value) { w.Key(key); w.String(value); };
   const auto num = [&](const char* key, std::int64_t value) { w.Key(key); w.Int64(value); };
   w.StartObject();
-  str("authenticationCheckEndpoint", config.authentication_check_endpoint);
+  str("authenticationCheckEndpoint", redact_uri(config.authentication_check_endpoint));
   str("tokenValidationRegex", config.token_validation_regex);
   num("tokenMaxLength", static_cast<std::int64_t>(config.token_max_length));
   num("httpConnectTimeoutMs", config.http_connect_timeout_ms);
@@ -446,11 +516,11 @@ std::string config_to_json(const Config& config) {
   w.Key("httpVerifyTLS"); w.Bool(config.http_verify_tls);
   str("httpCAFile", config.http_ca_file);
   str("storage", config.storage == StorageBackend::memory ? "memory" : "servers");
-  str("redisURI", redact_uri_password(config.redis_uri));
+  str("redisURI", redact_uri(config.redis_uri));
   str("redisKeyPrefix", config.redis_key_prefix);
   num("redisPoolSize", config.redis_pool_size);
   num("redisTimeoutMs", config.redis_timeout_ms);
-  str("mongoURI", redact_uri_password(config.mongo_uri));
+  str("mongoURI", redact_uri(config.mongo_uri));
   str("mongoDatabase", config.mongo_database);
   num("mongoTimeoutMs", config.mongo_timeout_ms);
   num("bcryptCost", config.bcrypt_cost);
@@ -487,6 +557,11 @@ std::string config_to_json(const Config& config) {
   w.EndArray();
   str("vernemqAPIURL", config.vernemq_api_url);
   str("vernemqAPIKeyFile", config.vernemq_api_key_file);
+  num("maxGroupsPerUser", config.max_groups_per_user);
+  num("maxGroupMembers", config.max_group_members);
+  num("groupCreationsPerHour", config.group_creations_per_hour);
+  num("credentialChangesPerHour", config.credential_changes_per_hour);
+  num("credentialChangeBurst", config.credential_change_burst);
   w.EndObject();
   return std::string(buffer.GetString(), buffer.GetSize());
 }

@@ -89,6 +89,13 @@ struct Config {
 
   // The compiled token format check (built once at load).
   std::shared_ptr<const TokenValidator> token_validator;
+
+  // Limits against group spam and bcrypt amplification (per user; issue 10 §2, §3).
+  std::int64_t max_groups_per_user = 500;          // maxGroupsPerUser, 1..100000
+  std::int64_t max_group_members = 1000;           // maxGroupMembers, 2..100000 (owner included)
+  std::int64_t group_creations_per_hour = 60;      // groupCreationsPerHour, 1..100000 (burst: the same)
+  std::int64_t credential_changes_per_hour = 20;   // credentialChangesPerHour, 1..100000
+  std::int64_t credential_change_burst = 5;        // credentialChangeBurst, 1..1000
 };
 
 // Parses a config document; throws wave::Error(WAVE_ERR_CONFIG) with a message naming
@@ -101,7 +108,8 @@ Config load_config_file(const std::string& path);
 // Reads the file named by WAVE_CONFIG_FILE_PATH.
 Config load_config_from_environment();
 
-// The effective configuration as JSON, passwords in URIs replaced by "***".
+// The effective configuration as JSON, every credential in a URI (the password of its
+// userinfo, secret-looking query parameters, a fragment) replaced by "***".
 std::string config_to_json(const Config& config);
 
 }  // namespace wave

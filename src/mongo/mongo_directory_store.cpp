@@ -323,4 +323,15 @@ std::vector<Group> MongoDirectoryStore::groups_of(std::string_view internal_id) 
   return groups;
 }
 
+std::int64_t MongoDirectoryStore::count_groups_of(std::string_view internal_id) {
+  require_topic_safe_id(internal_id, "internal ID");
+  // Only the _ids come back: a member of many large groups costs no member lists.
+  const Doc filter = build_document([&](BsonWriter& doc) { doc.text("members", internal_id); });
+  const Doc opts = build_document([](BsonWriter& doc) {
+    doc.document("projection", [](BsonWriter& projection) { projection.int32("_id", 1); });
+  });
+  return static_cast<std::int64_t>(
+      impl_->client.find("count groups of member", kGroupCollection, filter.get(), opts.get()).size());
+}
+
 }  // namespace wave

@@ -81,6 +81,7 @@ class MongoDirectoryStore final : public DirectoryStore {
   bool remove_group_member(std::string_view group_id, std::string_view internal_id) override;
   std::optional<Group> delete_group(std::string_view group_id) override;
   std::vector<Group> groups_of(std::string_view internal_id) override;
+  std::int64_t count_groups_of(std::string_view internal_id) override;
 
   // Runs the ping command (readiness checks); throws like any operation.
   void ping();

@@ -5,6 +5,7 @@
 #include <hiredis/hiredis.h>
 #include <openssl/evp.h>
 
+#include <cstdlib>
 #include <utility>
 
 #include "common/error.hpp"
@@ -140,6 +141,46 @@ std::string unix_seconds_now() {
   return std::to_string(
       std::chrono::duration_cast<std::chrono::seconds>(std::chrono::system_clock::now().time_since_epoch()).count());
 }
+// A token bucket (SessionStore::take_rate_token), on Redis's clock so that every process
+// agrees.  The hash holds the tokens left and when the bucket last gained one (ms); it
+// expires when it would be full again, and a missing hash is a full bucket.  Returns
+// {'1', '0'} (taken) or {'0', <ms until the next token>}.
+constexpr std::string_view kTakeRateTokenScript = R"lua(
+local bucket_key = KEYS[1]         -- rate:<bucket>
+local burst = tonumber(ARGV[1])
+local refill_ms = tonumber(ARGV[2])
+
+local time = redis.call('TIME')
+local now = tonumber(time[1]) * 1000 + math.floor(tonumber(time[2]) / 1000)
+local state = redis.call('HMGET', bucket_key, 'tokens', 'refilled')
+local tokens = tonumber(state[1])
+local refilled = tonumber(state[2])
+if tokens == nil or refilled == nil then
+  tokens = burst
+  refilled = now
+elseif refilled > now then
+  refilled = now  -- Redis's clock stepped back: no refill, and no reset either
+end
+local gained = math.floor((now - refilled) / refill_ms)
+if gained > 0 then
+  tokens = math.min(burst, tokens + gained)
+  refilled = refilled + gained * refill_ms
+end
+if tokens >= burst then
+  refilled = now
+end
+local allowed = '0'
+local wait = 0
+if tokens >= 1 then
+  tokens = tokens - 1
+  allowed = '1'
+else
+  wait = math.max(1, refilled + refill_ms - now)
+end
+redis.call('HSET', bucket_key, 'tokens', tostring(tokens), 'refilled', string.format('%d', refilled))
+redis.call('PEXPIRE', bucket_key, math.max(1, refilled + (burst - tokens) * refill_ms - now))
+return {allowed, string.format('%d', wait)}
+)lua";
 
 std::string sha1_hex(std::string_view text) {
   unsigned char digest[EVP_MAX_MD_SIZE];
@@ -175,6 +216,7 @@ struct RedisSessionStore::Impl {
   Script end_session_script{kEndSessionScript, sha1_hex(kEndSessionScript)};
   Script forget_credential_script{kForgetCredentialScript, sha1_hex(kForgetCredentialScript)};
   Script claim_expired_script{kClaimExpiredScript, sha1_hex(kClaimExpiredScript)};
+  Script take_rate_token_script{kTakeRateTokenScript, sha1_hex(kTakeRateTokenScript)};
 
   const redis::RedisServer& server() const { return pool.server(); }
   const std::string& where() const { return pool.server().display(); }
@@ -383,6 +425,30 @@ std::optional<std::string> RedisSessionStore::mapped_token(std::string_view app_
 std::optional<RevokeResult> RedisSessionStore::revoke(std::string_view token) {
   if (token.empty()) return std::nullopt;
   return impl_->pool.with_connection([&](redisContext* context) { return impl_->end_session(context, token); });
+}
+
+RateAnswer RedisSessionStore::take_rate_token(std::string_view bucket, std::int64_t burst,
+                                              std::chrono::milliseconds refill) {
+  if (bucket.empty() || burst < 1 || refill.count() <= 0)
+    fail(WAVE_ERR_INVALID_ARGUMENT, "take_rate_token: an empty bucket name, a burst below 1 or a refill time of 0");
+  const std::string key = impl_->key("rate:", bucket);
+  return impl_->pool.with_connection([&](redisContext* context) {
+    const Reply reply = impl_->run_script(context, impl_->take_rate_token_script, {key},
+                                          {std::to_string(burst), std::to_string(refill.count())});
+    if (reply->elements != 2) redis::unexpected_reply(impl_->where());
+    const std::string_view allowed = text_of(reply->element[0]);
+    const std::string wait(text_of(reply->element[1]));
+    if (allowed != "1" && allowed != "0") redis::unexpected_reply(impl_->where());
+    RateAnswer answer;
+    answer.allowed = allowed == "1";
+    if (!answer.allowed) {
+      char* end = nullptr;
+      const long long milliseconds = std::strtoll(wait.c_str(), &end, 10);
+      if (end == wait.c_str() || *end != '\0' || milliseconds < 1) redis::unexpected_reply(impl_->where());
+      answer.retry_after = std::chrono::milliseconds(milliseconds);
+    }
+    return answer;
+  });
 }
 
 }  // namespace wave

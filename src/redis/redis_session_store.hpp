@@ -7,6 +7,8 @@
 //   credential:<internalID>     hash    {passwordDigest, appUserID, credentialID}, same TTL
 //   session-expiries            sorted set: internal ID by its session's expiry (Unix
 //                               seconds), for the sweep; claimed entries move a lease ahead
+//   rate:<bucket>               hash    {tokens, refilled (ms, Redis's clock)}: a token
+//                               bucket (take_rate_token, one Lua script), expires when full
 // passwordDigest is lowercase hex SHA-256 of the MQTT password.  map_user is one Lua script
 // (atomic create-or-rotate); forget_credential and revoke are scripts too.
 //
@@ -62,6 +64,7 @@ class RedisSessionStore final : public SessionStore {
   std::vector<std::string> claim_expired(std::size_t max, std::chrono::seconds lease) override;
   void unschedule(std::string_view internal_id) override;
   std::optional<std::string> mapped_token(std::string_view app_user_id) override;
+  RateAnswer take_rate_token(std::string_view bucket, std::int64_t burst, std::chrono::milliseconds refill) override;
 
   // Sends PING; throws like any command.  For health checks and start-up validation.
   void ping();

@@ -16,11 +16,12 @@ using service_detail::is_revoked_credential;
 
 namespace {
 
-// One reason for "the app refused it" and "it is another user's token": two would tell a
-// guesser which of its guesses are valid tokens of someone else.
-constexpr const char* kNotThisUsersToken = "the password is not a current token of this user";
-constexpr const char* kSessionExpired = "the session expired: log in again";
-constexpr const char* kLoggedOut = "logged out: log in again";
+// One reason for every refusal that depends on what the stores hold (a wrong password, an
+// expired session, a logged-out or unknown user, a token the app refuses or that is another
+// user's): distinct reasons would tell a prober which internal IDs exist, which are logged
+// out, and which of its guesses are someone's valid tokens.  The timing still differs
+// (docs/service.md, "What a CONNECT check reveals").
+constexpr const char* kNotACurrentCredential = "not a current credential of this user: log in again";
 
 }  // namespace
 
@@ -65,18 +66,18 @@ Decision Service::Impl::authorize_register(std::string_view client_id, std::stri
   }
   const auto ticket = cache.ticket(username);  // before the read: see UserCache::Ticket
   if (const auto credential = sessions->find_credential(username)) {
-    if (!constant_time_equal(credential->password_digest, digest)) return denied("wrong password");
+    if (!constant_time_equal(credential->password_digest, digest)) return denied(kNotACurrentCredential);
     cache.store_digest(username, digest, ticket);
     return granted();
   }
   // No live credential (the session expired, or the session store lost it): the password
   // may be the token itself; then the session is renewed if the app still accepts it.
-  if (config.mqtt_password_scheme == PasswordScheme::sha256) return denied(kSessionExpired);
-  if (password.size() > kBcryptMaxPassword || !validator->is_valid(password)) return denied(kSessionExpired);
+  if (config.mqtt_password_scheme == PasswordScheme::sha256) return denied(kNotACurrentCredential);
+  if (password.size() > kBcryptMaxPassword || !validator->is_valid(password)) return denied(kNotACurrentCredential);
   const auto doc = directory->find_acl(username);
-  if (!doc || doc->passhash.empty()) return denied("unknown user");
-  if (is_revoked_credential(doc->credential_id)) return denied(kLoggedOut);
-  if (mode == CheckMode::stores_only) return denied(kSessionExpired);  // the app is not asked from here
+  if (!doc || doc->passhash.empty()) return denied(kNotACurrentCredential);
+  if (is_revoked_credential(doc->credential_id)) return denied(kNotACurrentCredential);
+  if (mode == CheckMode::stores_only) return denied(kNotACurrentCredential);  // the app is not asked from here
   return renew_session(username, password, digest, *doc);
 }
 
@@ -89,20 +90,20 @@ Decision Service::Impl::renew_session(std::string_view username, std::string_vie
                                       const std::string& digest, const AclDocument& doc) {
   count(counters.register_fallbacks);
   try {
-    if (check_token(password) != password) return denied(kNotThisUsersToken);
+    if (check_token(password) != password) return denied(kNotACurrentCredential);
   } catch (const Error& error) {
-    if (error.status() == WAVE_ERR_INVALID_TOKEN) return denied(kNotThisUsersToken);
+    if (error.status() == WAVE_ERR_INVALID_TOKEN) return denied(kNotACurrentCredential);
     throw;
   }
   std::string app_user_id;
   try {
     app_user_id = ask_app(password);
   } catch (const Error& error) {
-    if (error.status() == WAVE_ERR_INVALID_TOKEN) return denied(kNotThisUsersToken);
+    if (error.status() == WAVE_ERR_INVALID_TOKEN) return denied(kNotACurrentCredential);
     throw;
   }
   const auto identity = directory->find_identity(app_user_id);
-  if (!identity || *identity != username) return denied(kNotThisUsersToken);
+  if (!identity || *identity != username) return denied(kNotACurrentCredential);
 
   MapRequest request;
   request.app_user_id = app_user_id;
@@ -122,7 +123,7 @@ Decision Service::Impl::renew_session(std::string_view username, std::string_vie
   if (!now || now->passhash.empty() || is_revoked_credential(now->credential_id) ||
       now->credential_id != doc.credential_id) {
     end_session(password);
-    return denied(kLoggedOut);
+    return denied(kNotACurrentCredential);
   }
   cache.store_digest(username, digest, ticket);
   return granted();

@@ -2,6 +2,8 @@
 // vmq_acl_auth document carries.  Memberships first, then patterns; the order that keeps a
 // concurrent removal or delete from being undone is argued in docs/service.md, "Group
 // patterns".
+#include <unordered_set>
+
 #include "common/error.hpp"
 #include "crypto/uuid.hpp"
 #include "service/service_state.hpp"
@@ -13,6 +15,18 @@ using service_detail::check_group_id;
 using service_detail::check_group_name;
 using service_detail::check_id_count;
 using service_detail::contains;
+
+namespace {
+
+// Rounds of settle_membership: each extra round means another process changed the same
+// membership meanwhile, so this bounds only a pathological storm.
+constexpr int kMaxSettleRounds = 8;
+
+bool is_member(const std::optional<Group>& group, const std::string& member) {
+  return group && contains(group->members, member);
+}
+
+}  // namespace
 
 Group Service::Impl::group_or_throw(std::string_view group_id) {
   auto group = directory->find_group(group_id);
@@ -41,9 +55,39 @@ bool Service::Impl::grant_group(const std::string& group_id, const std::vector<s
     add_patterns(member, patterns.publish, patterns.subscribe);
   }
   const auto group = directory->find_group(group_id);
+  std::unordered_set<std::string_view> current;  // O(1) per member: a group may have thousands
+  if (group) current.insert(group->members.begin(), group->members.end());
   for (const auto& member : members)
-    if (!group || !contains(group->members, member)) withdraw_group(group_id, member);
+    if (!current.contains(member)) withdraw_group(group_id, member);
   return group.has_value();
+}
+
+// Why reading again until two reads agree makes concurrent processes converge: the last
+// pattern write of all was followed by a read that agreed with it, and any membership change
+// after that read would have been followed by its own pattern write (docs/service.md, "Add
+// and remove of one member").  Not converging within the bound fails closed: withdrawn.
+bool Service::Impl::settle_membership(const std::string& group_id, const std::string& member) {
+  bool member_now = is_member(directory->find_group(group_id), member);
+  for (int round = 0; round < kMaxSettleRounds; ++round) {
+    if (member_now) {
+      const acl::Patterns patterns = acl::group_patterns(group_id, member);
+      add_patterns(member, patterns.publish, patterns.subscribe);
+    } else {
+      withdraw_group(group_id, member);
+    }
+    const bool member_again = is_member(directory->find_group(group_id), member);
+    if (member_again == member_now) return member_now;
+    member_now = member_again;
+  }
+  withdraw_group(group_id, member);
+  return false;
+}
+
+void Service::Impl::check_group_count(const std::string& member, const char* whose) {
+  const std::int64_t groups = directory->count_groups_of(member);
+  if (groups >= config.max_groups_per_user)
+    fail(WAVE_ERR_CONFLICT, std::string(whose) + " already belongs to " + std::to_string(groups) +
+                                " groups, the limit (maxGroupsPerUser)");
 }
 
 void Service::Impl::withdraw_group(const std::string& group_id, const std::string& member) {
@@ -57,6 +101,8 @@ GroupCreation Service::create_group(std::string_view token, std::string_view nam
   check_id_count(member_app_user_ids.size(), "members");
   for (const auto& id : member_app_user_ids) check_app_user_id(id, WAVE_ERR_INVALID_ARGUMENT, "a member's app user ID");
   const std::string owner = impl_->caller(token);
+  impl_->take_rate_token("groups:" + owner, impl_->config.group_creations_per_hour,
+                         impl_->config.group_creations_per_hour, "group creations (groupCreationsPerHour)");
   const auto ids = impl_->internal_ids_of(member_app_user_ids);
 
   GroupCreation creation;
@@ -74,6 +120,14 @@ GroupCreation Service::create_group(std::string_view token, std::string_view nam
   }
   acl::add_to_set(creation.unknown_app_user_ids, unknown);
   acl::add_to_set(creation.group.members, members);
+  // The limits (checked before anything is written; concurrent requests may overshoot
+  // them by their number, docs/service.md): the group's size, then everyone's group count.
+  if (static_cast<std::int64_t>(creation.group.members.size()) > impl_->config.max_group_members)
+    fail(WAVE_ERR_CONFLICT, "a group has at most " + std::to_string(impl_->config.max_group_members) +
+                                " members, the owner included (maxGroupMembers)");
+  impl_->check_group_count(owner, "you");
+  for (std::size_t i = 1; i < creation.group.members.size(); ++i)
+    impl_->check_group_count(creation.group.members[i], "a requested member");
   impl_->directory->insert_group(creation.group);
   // Memberships first, then patterns: an interruption leaves patterns missing, which the
   // member's next login (or a repeated add) restores, never patterns without a membership.
@@ -84,9 +138,17 @@ GroupCreation Service::create_group(std::string_view token, std::string_view nam
 
 bool Service::add_group_member(std::string_view token, std::string_view group_id, std::string_view app_user_id) {
   const auto [group, member] = impl_->owner_change(token, group_id, app_user_id, "add members");
+  if (!contains(group.members, member)) {
+    if (static_cast<std::int64_t>(group.members.size()) >= impl_->config.max_group_members)
+      fail(WAVE_ERR_CONFLICT, "the group already has " + std::to_string(group.members.size()) +
+                                  " members, the limit (maxGroupMembers)");
+    impl_->check_group_count(member, "this user");
+  }
+  service_detail::KeyedLocks::Guard guard(impl_->membership_locks, group.id + '\n' + member);
   const bool added = impl_->directory->add_group_member(group.id, member);
   if (!added && !contains(group.members, member)) fail(WAVE_ERR_NOT_FOUND, "no such group (it was just deleted)");
-  if (!impl_->grant_group(group.id, {member})) fail(WAVE_ERR_NOT_FOUND, "no such group (it was just deleted)");
+  impl_->settle_membership(group.id, member);
+  if (!impl_->directory->find_group(group.id)) fail(WAVE_ERR_NOT_FOUND, "no such group (it was just deleted)");
   return added;
 }
 
@@ -94,8 +156,9 @@ bool Service::remove_group_member(std::string_view token, std::string_view group
   const auto [group, member] = impl_->owner_change(token, group_id, app_user_id, "remove members");
   if (member == group.owner)
     fail(WAVE_ERR_CONFLICT, "the owner cannot be removed from the group: delete the group instead");
+  service_detail::KeyedLocks::Guard guard(impl_->membership_locks, group.id + '\n' + member);
   const bool removed = impl_->directory->remove_group_member(group.id, member);
-  impl_->withdraw_group(group.id, member);
+  impl_->settle_membership(group.id, member);
   return removed;
 }
 
@@ -105,8 +168,9 @@ void Service::leave_group(std::string_view token, std::string_view group_id) {
   const Group group = impl_->group_or_throw(group_id);
   if (!contains(group.members, me)) fail(WAVE_ERR_NOT_FOUND, "you are not a member of this group");
   if (group.owner == me) fail(WAVE_ERR_CONFLICT, "the owner cannot leave the group: delete it instead");
+  service_detail::KeyedLocks::Guard guard(impl_->membership_locks, group.id + '\n' + me);
   impl_->directory->remove_group_member(group.id, me);
-  impl_->withdraw_group(group.id, me);
+  impl_->settle_membership(group.id, me);
 }
 
 void Service::delete_group(std::string_view token, std::string_view group_id) {

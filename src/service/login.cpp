@@ -1,6 +1,9 @@
 // Login and what it shares with resolve and the group calls: the token's session (warm,
 // or cold through the app), the user's vmq_acl_auth document and its group patterns, and
 // the caller's identity.  Why the writes come in this order: docs/service.md.
+#include <string_view>
+#include <unordered_set>
+
 #include "common/error.hpp"
 #include "common/secure.hpp"
 #include "crypto/password.hpp"
@@ -19,19 +22,22 @@ constexpr const char* kNoLongerCurrent =
     "this token stopped being the user's current credential while logging in (revoked, replaced by another "
     "token's login, or its session ended); log in again";
 
-// The group patterns of `groups` (valid group IDs only) for member `internal_id`.
+// The group patterns of `groups` (valid group IDs only) for member `internal_id`, each once.
+// A group's patterns depend only on its ID: distinct IDs give distinct patterns, so
+// skipping repeated IDs is the whole deduplication (one pass, O(N)).
 acl::Patterns patterns_of_groups(const std::vector<Group>& groups, const std::string& internal_id) {
   acl::Patterns all;
+  all.publish.reserve(groups.size());
+  all.subscribe.reserve(groups.size());
+  std::unordered_set<std::string_view> seen;
+  seen.reserve(groups.size());
   for (const auto& group : groups) {
-    if (!acl::is_valid_group_id(group.id)) continue;
+    if (!acl::is_valid_group_id(group.id) || !seen.insert(group.id).second) continue;
     acl::Patterns patterns = acl::group_patterns(group.id, internal_id);
-    all.publish.insert(all.publish.end(), patterns.publish.begin(), patterns.publish.end());
-    all.subscribe.insert(all.subscribe.end(), patterns.subscribe.begin(), patterns.subscribe.end());
+    for (auto& pattern : patterns.publish) all.publish.push_back(std::move(pattern));
+    for (auto& pattern : patterns.subscribe) all.subscribe.push_back(std::move(pattern));
   }
-  acl::Patterns unique;
-  acl::add_to_set(unique.publish, all.publish);
-  acl::add_to_set(unique.subscribe, all.subscribe);
-  return unique;
+  return all;
 }
 
 }  // namespace
@@ -56,6 +62,14 @@ Service::Impl::Session Service::Impl::cold_session(std::string_view token, const
   const std::string internal_id = directory->claim_identity(app_user_id, proposed);
   if (!acl::is_valid_user_id(internal_id))
     fail(WAVE_ERR_BACKEND, "the stored internal ID of this app user is not a canonical UUID (wave_identities)");
+  // Another token's live credential: this login rotates, and bcrypt will follow.  The limit
+  // is taken before the rotation, so a refused login leaves the current token working.
+  bool change_counted = false;
+  if (const auto current = sessions->find_credential(internal_id);
+      current && !constant_time_equal(current->password_digest, digest)) {
+    limit_credential_change(internal_id);
+    change_counted = true;
+  }
   MapRequest request;
   request.app_user_id = app_user_id;
   request.internal_id = internal_id;
@@ -68,7 +82,7 @@ Service::Impl::Session Service::Impl::cold_session(std::string_view token, const
     fail(WAVE_ERR_CONFLICT,
          "Redis (mapping:) and MongoDB (wave_identities) disagree on this app user's internal ID; "
          "MongoDB is the durable record: delete the Redis mapping so it is rebuilt from MongoDB");
-  return Session{internal_id, app_user_id, mapped.credential_id};
+  return Session{internal_id, app_user_id, mapped.credential_id, change_counted};
 }
 
 // ---- the ACL document ---------------------------------------------------------------------
@@ -83,6 +97,8 @@ AclDocument Service::Impl::ensure_document(const Session& session, std::string_v
   std::optional<AclDocument> doc = directory->find_acl(session.internal_id);
   if (!doc || doc->credential_id != session.credential_id || doc->passhash.empty()) {
     ensure_still_current(session);
+    // bcrypt follows (a warm login never gets here); a rotation took its token already.
+    if (!session.change_counted) limit_credential_change(session.internal_id);
     const std::string passhash = hash_passhash(password);
     write_passhash(session, passhash, sha256_hex(password), own, doc ? doc->credential_id : std::string());
     doc = directory->find_acl(session.internal_id);

@@ -41,6 +41,9 @@ RevokeOutcome Service::Impl::revoke(std::string_view token) {
 
   if (const auto internal_id = sessions->find_session(token)) {
     outcome.internal_id = *internal_id;
+    // A revoke runs bcrypt (the unusable passhash): limited before anything is written, so a
+    // refused revoke changes nothing.
+    limit_credential_change(outcome.internal_id);
     if (const auto credential = sessions->find_credential(*internal_id);
         credential && constant_time_equal(credential->password_digest, digest))
       credential_id = credential->credential_id;
@@ -60,6 +63,7 @@ RevokeOutcome Service::Impl::revoke(std::string_view token) {
     } else {
       outcome.internal_id = internal_id_of(ask_app(token));
     }
+    limit_credential_change(outcome.internal_id);
     if (const auto credential = sessions->find_credential(outcome.internal_id);
         credential && constant_time_equal(credential->password_digest, digest)) {
       credential_id = credential->credential_id;

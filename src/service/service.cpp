@@ -98,16 +98,30 @@ std::string Service::Impl::ask_app(std::string_view token) {
   count(counters.app_checks);
   const auto started = std::chrono::steady_clock::now();
   AppAuthAnswer answer{AppAuthVerdict::invalid, {}, 0};
+  bool unsendable = false;  // a token the app client cannot send: a refusal, not a fault
   try {
     answer = app->check(token);
     if (answer.verdict == AppAuthVerdict::valid)
       service_detail::check_app_user_id(answer.user_id, WAVE_ERR_UPSTREAM, "the userID in the app's answer");
+  } catch (const Error& error) {
+    // Surrounding spaces, or too long for a header: like any malformed token, an
+    // INVALID_TOKEN refusal (a broker sees "denied"), never a caller's argument error.
+    if (error.status() != WAVE_ERR_INVALID_ARGUMENT) {
+      count(counters.app_nanoseconds, nanoseconds_since(started));
+      count(counters.app_errors);
+      throw;
+    }
+    unsendable = true;
   } catch (...) {
     count(counters.app_nanoseconds, nanoseconds_since(started));
     count(counters.app_errors);
     throw;
   }
   count(counters.app_nanoseconds, nanoseconds_since(started));
+  if (unsendable) {
+    count(counters.app_invalid);
+    fail(WAVE_ERR_INVALID_TOKEN, "the token cannot be sent to the app's endpoint (surrounding spaces, or too long)");
+  }
   if (answer.verdict != AppAuthVerdict::valid) {
     count(counters.app_invalid);
     fail(WAVE_ERR_INVALID_TOKEN,
@@ -131,6 +145,26 @@ bool Service::Impl::verify_passhash(std::string_view password, std::string_view 
   count(counters.bcrypt_nanoseconds, nanoseconds_since(started));
   count(counters.bcrypt_verifies);
   return matches;
+}
+
+// ---- rate limits --------------------------------------------------------------------------
+
+void Service::Impl::take_rate_token(const std::string& bucket, std::int64_t burst, std::int64_t per_hour,
+                                    const char* what) {
+  const auto refill = std::chrono::milliseconds(std::max<std::int64_t>(1, 3600000 / std::max<std::int64_t>(1, per_hour)));
+  const RateAnswer answer = sessions->take_rate_token(bucket, std::max<std::int64_t>(1, burst), refill);
+  if (answer.allowed) return;
+  count(counters.rate_limited);
+  const auto milliseconds = std::clamp<std::int64_t>(answer.retry_after.count(), 1, UINT32_MAX);
+  fail(WAVE_ERR_RATE_LIMITED,
+       std::string("too many ") + what + " for this user: try again in " + std::to_string((milliseconds + 999) / 1000) +
+           " s",
+       static_cast<std::uint32_t>(milliseconds));
+}
+
+void Service::Impl::limit_credential_change(const std::string& internal_id) {
+  take_rate_token("credentials:" + internal_id, config.credential_change_burst, config.credential_changes_per_hour,
+                  "credential changes (credentialChangesPerHour, credentialChangeBurst)");
 }
 
 // ---- writes -------------------------------------------------------------------------------
@@ -252,6 +286,7 @@ ServiceStats Service::stats() const {
   stats.sweep_renewed = load(c.sweep_renewed);
   stats.sweep_retired = load(c.sweep_retired);
   stats.sweep_faults = load(c.sweep_faults);
+  stats.rate_limited = load(c.rate_limited);
   return stats;
 }
 

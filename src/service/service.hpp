@@ -21,7 +21,10 @@
 // Errors: every method may throw wave::Error.  WAVE_ERR_INVALID_TOKEN (malformed, or the
 // app says invalid), WAVE_ERR_DENIED (not allowed), WAVE_ERR_NOT_FOUND (no such group or
 // user), WAVE_ERR_CONFLICT (the operation contradicts the current state),
-// WAVE_ERR_INVALID_ARGUMENT (a malformed ID or name), and the faults of the stores and the
+// WAVE_ERR_RATE_LIMITED (a per-user rate is spent: Error::retry_after_ms() says when to
+// try again; group creations, and every call that would run bcrypt for a user: a login
+// writing a new passhash, a revoke), WAVE_ERR_INVALID_ARGUMENT (a malformed ID or name;
+// never for a token: a malformed token is INVALID_TOKEN), and the faults of the stores and the
 // app endpoint: WAVE_ERR_UNAVAILABLE, WAVE_ERR_TIMEOUT, WAVE_ERR_BACKEND, WAVE_ERR_UPSTREAM.
 // A fault never grants anything.  Messages never contain tokens or passwords.
 //
@@ -115,6 +118,7 @@ struct ServiceStats {
   std::uint64_t sweep_renewed = 0;       // expired sessions the sweep renewed
   std::uint64_t sweep_retired = 0;       // expired sessions whose passhash the sweep retired
   std::uint64_t sweep_faults = 0;        // users a sweep could not settle (retried)
+  std::uint64_t rate_limited = 0;        // calls refused with WAVE_ERR_RATE_LIMITED
 };
 
 // What one sweep of expired sessions did (Service::sweep_expired).
@@ -156,13 +160,19 @@ class Service {
 
   // Groups.  The token identifies the caller (as in resolve()).
   // create: name 1..200 bytes of printable text; the creator is owner and member; members
-  // who never logged in are reported back, not added.  At most 1000 members.
+  // who never logged in are reported back, not added.  At most 1000 members per call.
+  // Limits (config): the group's size (maxGroupMembers, the owner included) and the
+  // group count of the creator and of every member (maxGroupsPerUser) give
+  // WAVE_ERR_CONFLICT; groupCreationsPerHour per creator gives WAVE_ERR_RATE_LIMITED.
   GroupCreation create_group(std::string_view token, std::string_view name,
                              const std::vector<std::string>& member_app_user_ids);
   // Owner only (WAVE_ERR_DENIED otherwise).  NOT_FOUND for an unknown group or app user.
   // Idempotent: returns false when the user already was (add) / was not (remove) a member,
   // and makes sure the member's group patterns match either way.  The owner cannot be
-  // removed (WAVE_ERR_CONFLICT: delete the group instead).
+  // removed (WAVE_ERR_CONFLICT: delete the group instead).  Adding a new member to a full
+  // group, or a user already in maxGroupsPerUser groups, is WAVE_ERR_CONFLICT.  A concurrent
+  // add and remove of one member (in any processes) end with her patterns matching her
+  // membership: each reads the group again after its write until two reads agree.
   bool add_group_member(std::string_view token, std::string_view group_id, std::string_view app_user_id);
   bool remove_group_member(std::string_view token, std::string_view group_id, std::string_view app_user_id);
   // A member leaves (NOT_FOUND when not a member; the owner gets WAVE_ERR_CONFLICT).
@@ -208,9 +218,11 @@ class Service {
   // Cached credentials (credentialCacheTTLSeconds): after a revoke or a rotation made by
   // another process, this process's cache may still accept the old password for at most
   // that TTL (a revoke or rotation made through this Service drops the entry at once).
-  // Known limit: no rate limiting.  Each fallback costs one call to the app endpoint, so a
-  // client can use CONNECTs to try guessed tokens against the app; limit connection
-  // attempts in front of the broker (VerneMQ's listener limits, a proxy, or the app).
+  // Every refusal that depends on the stores' state has one reason text; the latency still
+  // tells live, unknown/logged-out and expired apart (docs/service.md, "What a CONNECT
+  // check reveals").  Known limit: the fallback is not rate limited.  Each costs one call
+  // to the app endpoint, so a client can use CONNECTs to try guessed tokens against the
+  // app; limit connection attempts in front of the broker (listener limits, a proxy).
   Decision authorize_register(std::string_view client_id, std::string_view username, std::string_view password,
                               CheckMode mode = CheckMode::full);
   // From the user's vmq_acl_auth patterns (compiled and cached per user); unknown user:

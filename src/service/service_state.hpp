@@ -88,6 +88,7 @@ struct Service::Impl {
     std::atomic<std::uint64_t> sweep_renewed{0};
     std::atomic<std::uint64_t> sweep_retired{0};
     std::atomic<std::uint64_t> sweep_faults{0};
+    std::atomic<std::uint64_t> rate_limited{0};
   };
 
   // Who a token's session belongs to, and which credential it carries.
@@ -95,6 +96,7 @@ struct Service::Impl {
     std::string internal_id;
     std::string app_user_id;
     std::string credential_id;
+    bool change_counted = false;  // this login already took its credential-change token
   };
 
   // The user's compiled ACL (null: unknown, never logged in, or logged out), or
@@ -113,6 +115,9 @@ struct Service::Impl {
   std::unique_ptr<AppAuthClient> app;
   service_detail::UserCache cache;
   service_detail::KeyedLocks user_locks;
+  // Per (group, member): a membership change and the patterns that follow it run in one
+  // ordered sequence in this process (docs/service.md, "Add and remove of one member").
+  service_detail::KeyedLocks membership_locks;
 
   Impl(Config cfg, std::shared_ptr<SessionStore> session_store, std::shared_ptr<DirectoryStore> directory_store,
        std::shared_ptr<InvalidationChannel> invalidation_channel);
@@ -125,6 +130,14 @@ struct Service::Impl {
   // bcrypt, counted and timed.
   std::string hash_passhash(std::string_view password);
   bool verify_passhash(std::string_view password, std::string_view passhash);
+
+  // ---- rate limits, in the session store so they hold across processes (service.cpp) ---
+  // Takes a token from the bucket, or throws WAVE_ERR_RATE_LIMITED with the retry-after
+  // time (counted in rate_limited).  `what` names the limit for the message.
+  void take_rate_token(const std::string& bucket, std::int64_t burst, std::int64_t per_hour, const char* what);
+  // Before every bcrypt a user's request causes (a login writing a new passhash, a revoke):
+  // credentialChangeBurst, then credentialChangesPerHour.
+  void limit_credential_change(const std::string& internal_id);
 
   // ---- writes: each drops the user's entry from this process's cache and announces the
   // change to the other processes (invalidate), so no path can forget to (service.cpp) ----
@@ -164,6 +177,12 @@ struct Service::Impl {
                                              std::string_view app_user_id, const char* action);
   bool grant_group(const std::string& group_id, const std::vector<std::string>& members);
   void withdraw_group(const std::string& group_id, const std::string& member);
+  // After a membership change: the member's patterns of this group made to match her
+  // membership as the store holds it now, read again until two reads agree.  Returns
+  // whether she is a member (false too when the group is gone).
+  bool settle_membership(const std::string& group_id, const std::string& member);
+  // WAVE_ERR_CONFLICT when `member` already belongs to maxGroupsPerUser groups.
+  void check_group_count(const std::string& member, const char* whose);
 
   // ---- broker-side checks (broker_checks.cpp) -------------------------------------------
   AuthorizerLookup authorizer_for(std::string_view username, CheckMode mode);

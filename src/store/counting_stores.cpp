@@ -48,6 +48,10 @@ bool CountingSessionStore::forget_credential(std::string_view internal_id, std::
 std::optional<RevokeResult> CountingSessionStore::revoke(std::string_view token) {
   return counted(faults_, [&] { return inner_->revoke(token); });
 }
+RateAnswer CountingSessionStore::take_rate_token(std::string_view bucket, std::int64_t burst,
+                                                 std::chrono::milliseconds refill) {
+  return counted(faults_, [&] { return inner_->take_rate_token(bucket, burst, refill); });
+}
 
 std::vector<std::string> CountingSessionStore::claim_expired(std::size_t max, std::chrono::seconds lease) {
   return counted(faults_, [&] { return inner_->claim_expired(max, lease); });
@@ -130,6 +134,9 @@ std::optional<Group> CountingDirectoryStore::delete_group(std::string_view group
 }
 std::vector<Group> CountingDirectoryStore::groups_of(std::string_view internal_id) {
   return counted(faults_, [&] { return inner_->groups_of(internal_id); });
+}
+std::int64_t CountingDirectoryStore::count_groups_of(std::string_view internal_id) {
+  return counted(faults_, [&] { return inner_->count_groups_of(internal_id); });
 }
 
 }  // namespace wave

@@ -32,6 +32,7 @@ class CountingSessionStore final : public SessionStore {
   std::vector<std::string> claim_expired(std::size_t max, std::chrono::seconds lease) override;
   void unschedule(std::string_view internal_id) override;
   std::optional<std::string> mapped_token(std::string_view app_user_id) override;
+  RateAnswer take_rate_token(std::string_view bucket, std::int64_t burst, std::chrono::milliseconds refill) override;
 
  private:
   std::shared_ptr<SessionStore> inner_;
@@ -65,6 +66,7 @@ class CountingDirectoryStore final : public DirectoryStore {
   bool remove_group_member(std::string_view group_id, std::string_view internal_id) override;
   std::optional<Group> delete_group(std::string_view group_id) override;
   std::vector<Group> groups_of(std::string_view internal_id) override;
+  std::int64_t count_groups_of(std::string_view internal_id) override;
 
  private:
   std::shared_ptr<DirectoryStore> inner_;

@@ -1,6 +1,8 @@
 #include "store/memory_stores.hpp"
 
 #include <algorithm>
+#include <string_view>
+#include <unordered_set>
 #include <utility>
 
 #include "common/error.hpp"
@@ -17,15 +19,17 @@ void check_document_id(std::string_view internal_id) {
     fail(WAVE_ERR_INVALID_ARGUMENT, "a vmq_acl_auth client ID must not be empty or \"*\"");
 }
 
+// $addToSet / $pull with hash sets: a document with thousands of group patterns costs
+// O(N + M) per write, not O(N * M).
 void add_to_set(std::vector<std::string>& set, const std::vector<std::string>& values) {
+  std::unordered_set<std::string> present(set.begin(), set.end());
   for (const auto& value : values)
-    if (std::find(set.begin(), set.end(), value) == set.end()) set.push_back(value);
+    if (present.insert(value).second) set.push_back(value);
 }
 
 void pull(std::vector<std::string>& set, const std::vector<std::string>& values) {
-  std::erase_if(set, [&](const std::string& item) {
-    return std::find(values.begin(), values.end(), item) != values.end();
-  });
+  const std::unordered_set<std::string_view> gone(values.begin(), values.end());
+  std::erase_if(set, [&](const std::string& item) { return gone.contains(item); });
 }
 
 }  // namespace
@@ -43,6 +47,7 @@ void MemorySessionStore::purge_expired(Clock::time_point now) {
   operations_since_purge_ = 0;
   std::erase_if(sessions_, [&](const auto& item) { return item.second.expires <= now; });
   std::erase_if(credentials_, [&](const auto& item) { return item.second.expires <= now; });
+  std::erase_if(buckets_, [&](const auto& item) { return item.second.expires <= now; });
 }
 
 std::optional<std::string> MemorySessionStore::find_session(std::string_view token) {
@@ -176,6 +181,38 @@ std::optional<RevokeResult> MemorySessionStore::revoke(std::string_view token) {
   return result;
 }
 
+// The same token bucket as RedisSessionStore's script, on this store's clock.
+RateAnswer MemorySessionStore::take_rate_token(std::string_view bucket, std::int64_t burst,
+                                               std::chrono::milliseconds refill) {
+  if (bucket.empty() || burst < 1 || refill.count() <= 0)
+    fail(WAVE_ERR_INVALID_ARGUMENT, "take_rate_token: an empty bucket name, a burst below 1 or a refill time of 0");
+  std::lock_guard lock(mutex_);
+  const auto now = this->now();
+  purge_expired(now);
+  auto [it, created] = buckets_.try_emplace(key(bucket));
+  Bucket& state = it->second;
+  if (created || state.expires <= now) {
+    state.tokens = burst;
+    state.refilled = now;
+  }
+  const auto gained = (now - state.refilled) / refill;
+  if (gained > 0) {
+    state.tokens = std::min<std::int64_t>(burst, state.tokens + static_cast<std::int64_t>(gained));
+    state.refilled += gained * refill;
+  }
+  if (state.tokens >= burst) state.refilled = now;
+  RateAnswer answer;
+  if (state.tokens >= 1) {
+    --state.tokens;
+    answer.allowed = true;
+  } else {
+    const auto wait = std::chrono::ceil<std::chrono::milliseconds>(state.refilled + refill - now);
+    answer.retry_after = std::max(wait, std::chrono::milliseconds(1));
+  }
+  state.expires = state.refilled + (burst - state.tokens) * refill;
+  return answer;
+}
+
 void MemorySessionStore::clear() {
   std::lock_guard lock(mutex_);
   sessions_.clear();
@@ -183,6 +220,7 @@ void MemorySessionStore::clear() {
   credentials_.clear();
   app_user_of_.clear();
   schedule_.clear();
+  buckets_.clear();
 }
 
 // ---- MemoryDirectoryStore ---------------------------------------------------------------
@@ -339,6 +377,14 @@ std::vector<Group> MemoryDirectoryStore::groups_of(std::string_view internal_id)
       result.push_back(group);
   }
   return result;
+}
+
+std::int64_t MemoryDirectoryStore::count_groups_of(std::string_view internal_id) {
+  std::lock_guard lock(mutex_);
+  std::int64_t count = 0;
+  for (const auto& [id, group] : groups_)
+    if (std::find(group.members.begin(), group.members.end(), internal_id) != group.members.end()) ++count;
+  return count;
 }
 
 // ---- invalidation ----------------------------------------------------------------------------

@@ -35,6 +35,7 @@ class MemorySessionStore final : public SessionStore {
   std::vector<std::string> claim_expired(std::size_t max, std::chrono::seconds lease) override;
   void unschedule(std::string_view internal_id) override;
   std::optional<std::string> mapped_token(std::string_view app_user_id) override;
+  RateAnswer take_rate_token(std::string_view bucket, std::int64_t burst, std::chrono::milliseconds refill) override;
 
   // Drops everything (the equivalent of FLUSHALL).
   void clear();
@@ -53,6 +54,11 @@ class MemorySessionStore final : public SessionStore {
     CredentialRecord record;
     Clock::time_point expires;
   };
+  struct Bucket {
+    std::int64_t tokens = 0;
+    Clock::time_point refilled;  // when it last gained a token (or was found full)
+    Clock::time_point expires;   // when it would be full again: then it is dropped
+  };
 
   Clock::time_point now() const;
   void purge_expired(Clock::time_point now);  // called under mutex_
@@ -64,6 +70,7 @@ class MemorySessionStore final : public SessionStore {
   std::unordered_map<std::string, Credential> credentials_;  // by internal ID
   std::unordered_map<std::string, std::string> app_user_of_; // internal ID -> app user ID
   std::unordered_map<std::string, Clock::time_point> schedule_;  // internal ID -> session expiry
+  std::unordered_map<std::string, Bucket> buckets_;          // rate limits, by bucket name
   std::size_t operations_since_purge_ = 0;
 };
 
@@ -94,6 +101,7 @@ class MemoryDirectoryStore final : public DirectoryStore {
   bool remove_group_member(std::string_view group_id, std::string_view internal_id) override;
   std::optional<Group> delete_group(std::string_view group_id) override;
   std::vector<Group> groups_of(std::string_view internal_id) override;
+  std::int64_t count_groups_of(std::string_view internal_id) override;
 
  private:
   AclDocument& document(std::string_view internal_id);  // creates it; under mutex_

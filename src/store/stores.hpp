@@ -54,6 +54,12 @@ struct RevokeResult {
   std::string app_user_id;
 };
 
+// A token bucket's answer (SessionStore::take_rate_token).
+struct RateAnswer {
+  bool allowed = false;
+  std::chrono::milliseconds retry_after{0};  // refused: until the next token arrives (>= 1 ms)
+};
+
 class SessionStore {
  public:
   virtual ~SessionStore() = default;
@@ -101,6 +107,14 @@ class SessionStore {
   virtual void unschedule(std::string_view internal_id) = 0;
   // The token the app user's mapping holds; nullopt when none (revoked, or no mapping).
   virtual std::optional<std::string> mapped_token(std::string_view app_user_id) = 0;
+  // Takes one token from the bucket named `bucket` (e.g. "credentials:<internal ID>"),
+  // atomically for every process sharing the store: rate limits hold across processes.
+  // A bucket holds at most `burst` tokens (>= 1), starts full, and gains one token every
+  // `refill` (> 0), counted from the moment it last gained one.  Refused: nothing is
+  // taken and retry_after says when the next token arrives.  A bucket left alone expires
+  // once it would be full again, so idle users cost nothing.
+  virtual RateAnswer take_rate_token(std::string_view bucket, std::int64_t burst,
+                                     std::chrono::milliseconds refill) = 0;
 };
 
 // ---- Durable directory (MongoDB in production): identities, VerneMQ ACL documents, groups
@@ -183,6 +197,8 @@ class DirectoryStore {
   // earlier read included); nullopt: no such group.
   virtual std::optional<Group> delete_group(std::string_view group_id) = 0;
   virtual std::vector<Group> groups_of(std::string_view internal_id) = 0;
+  // How many groups `internal_id` belongs to (cheap: no group is loaded; the limits).
+  virtual std::int64_t count_groups_of(std::string_view internal_id) = 0;
 };
 
 // ---- Cache invalidation across processes (Redis pub/sub) ----------------------------------

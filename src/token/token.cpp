@@ -51,6 +51,9 @@ std::string TokenValidator::problem(std::string_view token) const {
              std::string(1, "0123456789abcdef"[c >> 4]) + std::string(1, "0123456789abcdef"[c & 15]) +
              " at offset " + std::to_string(i) + ")";
   }
+  // Whatever the regex allows: HTTP servers strip surrounding blanks, so the app would
+  // check another token than the one Wave caches.  A refusal, like every malformed token.
+  if (token.front() == ' ' || token.back() == ' ') return "the token starts or ends with a space";
   if (!RE2::FullMatch(re2::StringPiece(token.data(), token.size()), compiled_->regex))
     return "the token does not match tokenValidationRegex";
   return {};

@@ -66,6 +66,11 @@ class CountingSessions final : public wave::SessionStore {
     ++redis_calls;
     return inner_->mapped_token(app_user_id);
   }
+  wave::RateAnswer take_rate_token(std::string_view bucket, std::int64_t burst,
+                                   std::chrono::milliseconds refill) override {
+    ++redis_calls;
+    return inner_->take_rate_token(bucket, burst, refill);
+  }
 
  private:
   std::shared_ptr<wave::SessionStore> inner_;
@@ -115,6 +120,7 @@ class CountingDirectory final : public wave::DirectoryStore {
   }
   std::optional<wave::Group> delete_group(std::string_view a) override { return count(), inner_->delete_group(a); }
   std::vector<wave::Group> groups_of(std::string_view a) override { return count(), inner_->groups_of(a); }
+  std::int64_t count_groups_of(std::string_view a) override { return count(), inner_->count_groups_of(a); }
 
  private:
   static void count() { ++mongo_calls; }

@@ -219,3 +219,17 @@ def test_revoke(wave, config_file):
     assert token.encode() not in again.stderr
     # A new login (the app still accepts the token) keeps the identity.
     assert run_json(wave, "login", "--config", config, stdin=token)["internalWaveUserID"] == me
+
+
+@pytest.mark.servers
+def test_rate_limits_exit_1_across_runs(wave, config_file):
+    # Each run is its own process: the buckets live in Redis, so the limit holds across them.
+    config = config_file(groupCreationsPerHour=1, maxGroupsPerUser=2)
+    owner_token = f"user:{unique('rate')}:t"
+    run_json(wave, "login", "--config", config, stdin=owner_token)
+    run_json(wave, "group", "create", "--config", config, "first", stdin=owner_token)
+    refused = wave("group", "create", "--config", config, "second", stdin=owner_token)
+    assert refused.returncode == 1, refused.stderr
+    assert b"WAVE_ERR_RATE_LIMITED" in refused.stderr
+    assert b"try again in" in refused.stderr
+    assert owner_token.encode() not in refused.stderr

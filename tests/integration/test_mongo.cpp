@@ -475,6 +475,9 @@ TEST_CASE("groups: insert, conflict, find, members, groups_of, delete") {
   CHECK(of_m3[1].id == "g-1");
   CHECK(f.store.groups_of("owner-1").size() == 1);
   CHECK(f.store.groups_of("m-2").empty());
+  CHECK(f.store.count_groups_of("m-3") == 2);
+  CHECK(f.store.count_groups_of("owner-1") == 1);
+  CHECK(f.store.count_groups_of("m-2") == 0);
 
   f.store.add_group_member("g-1", "m-4");
   const auto deleted = f.store.delete_group("g-1");
@@ -487,6 +490,7 @@ TEST_CASE("groups: insert, conflict, find, members, groups_of, delete") {
   CHECK_FALSE(f.store.find_group("g-1").has_value());
   CHECK(f.store.groups_of("owner-1").empty());
   CHECK(f.store.groups_of("m-3").size() == 1);
+  CHECK(f.store.count_groups_of("m-3") == 1);
 }
 
 TEST_CASE("a malformed document is a backend fault, never \"not found\"") {

@@ -363,6 +363,40 @@ TEST_CASE("sessions and credentials expire after the TTL; the mapping stays") {
   CHECK(store.find_session(token) == id);
 }
 
+TEST_CASE("token buckets on Redis: burst, retry-after, refill, shared by two stores, expiring when full") {
+  RedisSessionStore first(fixture_options());
+  RedisSessionStore second(fixture_options());  // another process's store
+  const std::string bucket = unique("credentials:");
+  const auto refill = std::chrono::milliseconds(1500);
+  CHECK(first.take_rate_token(bucket, 2, refill).allowed);
+  CHECK(second.take_rate_token(bucket, 2, refill).allowed);
+  const auto refused = first.take_rate_token(bucket, 2, refill);
+  CHECK_FALSE(refused.allowed);
+  CHECK(refused.retry_after.count() >= 1);
+  CHECK(refused.retry_after <= refill);
+  CHECK_FALSE(second.take_rate_token(bucket, 2, refill).allowed);
+  Raw raw(wave_test::fixture_uri("redis"));
+  const auto state = raw.hash("rate:" + bucket);
+  CHECK(state.at("tokens") == "0");
+  CHECK(raw.run({"PTTL", "rate:" + bucket})->integer > 0);
+  std::this_thread::sleep_for(refused.retry_after + 100ms);
+  CHECK(second.take_rate_token(bucket, 2, refill).allowed);  // one token back
+  CHECK_FALSE(first.take_rate_token(bucket, 2, refill).allowed);
+  std::this_thread::sleep_for(2 * refill + 200ms);  // full again: the key is gone
+  CHECK(raw.hash("rate:" + bucket).empty());
+  CHECK(first.take_rate_token(bucket, 2, refill).allowed);
+  // 64 concurrent takes from a fresh bucket: exactly the burst.
+  const std::string contested = unique("groups:");
+  std::atomic<int> taken{0};
+  std::vector<std::thread> threads;
+  for (int i = 0; i < 64; ++i)
+    threads.emplace_back([&, i] {
+      if ((i % 2 == 0 ? first : second).take_rate_token(contested, 10, std::chrono::hours(1)).allowed) ++taken;
+    });
+  for (auto& t : threads) t.join();
+  CHECK(taken == 10);
+}
+
 TEST_CASE("a key prefix goes in front of every key") {
   const std::string prefix = unique("wave{t}") + ":";
   RedisSessionStore prefixed(fixture_options(prefix));

@@ -113,6 +113,30 @@ TEST_SUITE("service.servers") {
     CHECK(c.subscribe_acl == own.subscribe);
   }
 
+  TEST_CASE("rate limits hold across processes: credential changes and group creations share Redis buckets") {
+    Rig rig("rates", {{"credentialChangeBurst", "2"}, {"groupCreationsPerHour", "1"}});
+    auto other = rig.more();
+    const std::string me = user("rita");
+    rig.service->login(token_of(me, "t1"));  // bcrypt: one token
+    other->login(token_of(me, "t2"));        // another process's rotation: the second
+    for (int i = 0; i < 3; ++i) CHECK(rig.service->login(token_of(me, "t2")).app_user_id == me);  // warm: never limited
+    CHECK(status_of([&] { other->revoke(token_of(me, "t2")); }) == WAVE_ERR_RATE_LIMITED);
+    CHECK(rig.service->login(token_of(me, "t2")).app_user_id == me);  // the refused revoke changed nothing
+    try {
+      rig.service->login(token_of(me, "t3"));
+      FAIL("a third credential change was allowed");
+    } catch (const wave::Error& error) {
+      CHECK(error.status() == WAVE_ERR_RATE_LIMITED);
+      CHECK(error.retry_after_ms() > 0);
+    }
+    CHECK(other->login(token_of(me, "t2")).app_user_id == me);  // refused before it rotated
+    CHECK(rig.service->stats().rate_limited + other->stats().rate_limited == 2);
+    const std::string owner = user("gail");
+    rig.service->login(token_of(owner));
+    rig.service->create_group(token_of(owner), "first", {});
+    CHECK(status_of([&] { other->create_group(token_of(owner), "second", {}); }) == WAVE_ERR_RATE_LIMITED);
+  }
+
   TEST_CASE("a repeat login runs no bcrypt and asks nobody, in this process or another") {
     Rig rig("repeat");
     const std::string token = token_of(user("bob"));

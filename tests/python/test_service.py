@@ -570,3 +570,17 @@ def test_unreachable_app_is_a_fault_that_grants_nothing(tmp_path):
             assert granted is False
         assert service.authorize_publish(stranger, private_topic(stranger, wavemq.uuid4())) is False
         assert service.authorize_subscribe(stranger, [f"conversations/private/+/{stranger}"]) is False
+
+
+@pytest.mark.servers
+def test_rate_limited_carries_the_retry_time(tmp_path):
+    with memory_service(tmp_path, fixture_uri("app"), groupCreationsPerHour=1) as service:
+        token = token_of(unique("una"))
+        service.login(token)
+        service.create_group(token, "one")
+        with pytest.raises(wavemq.errors.RateLimited) as refused:
+            service.create_group(token, "two")
+        assert refused.value.status == wavemq.errors.STATUS_NUMBERS["WAVE_ERR_RATE_LIMITED"] == 16
+        assert 0 < refused.value.retry_after_ms <= 3600 * 1000
+        assert "groupCreationsPerHour" in str(refused.value)
+        assert wavemq.errors.Denied("m").retry_after_ms == 0

@@ -23,10 +23,11 @@ TEST_SUITE("capi") {
 
   TEST_CASE("every status has a name; unknown values don't crash") {
     std::set<std::string> names;
-    for (int s = 0; s <= WAVE_ERR_WOULD_BLOCK; ++s) names.insert(wave_status_str(static_cast<wave_status>(s)));
-    CHECK(names.size() == static_cast<size_t>(WAVE_ERR_WOULD_BLOCK) + 1);
+    for (int s = 0; s <= WAVE_ERR_RATE_LIMITED; ++s) names.insert(wave_status_str(static_cast<wave_status>(s)));
+    CHECK(names.size() == static_cast<size_t>(WAVE_ERR_RATE_LIMITED) + 1);
     CHECK(names.count("WAVE_ERR_UNKNOWN") == 0);
-    volatile int first_unused = WAVE_ERR_WOULD_BLOCK + 1;  // not a constant: no conversion warning
+    CHECK(std::string(wave_status_str(WAVE_ERR_RATE_LIMITED)) == "WAVE_ERR_RATE_LIMITED");
+    volatile int first_unused = WAVE_ERR_RATE_LIMITED + 1;  // not a constant: no conversion warning
     CHECK(std::string(wave_status_str(static_cast<wave_status>(first_unused))) == "WAVE_ERR_UNKNOWN");
   }
 
@@ -41,6 +42,7 @@ TEST_SUITE("capi") {
     CHECK(WAVE_ERR_UPSTREAM == 12);
     CHECK(WAVE_ERR_BACKEND == 14);
     CHECK(WAVE_ERR_WOULD_BLOCK == 15);
+    CHECK(WAVE_ERR_RATE_LIMITED == 16);
   }
 
   TEST_CASE("NULL arguments return errors, out-params are cleared, the message is set") {
@@ -147,6 +149,7 @@ TEST_SUITE("capi") {
 
     // common and crypto
     CHECK(wave_status_str(WAVE_ERR_DENIED) != nullptr);
+    CHECK(wave_last_error_retry_after_ms() == 0);  // not a rate refusal: 0
     CHECK(wave_version_number() == WAVE_VERSION_NUMBER);
     CHECK(wave_version_string() != nullptr);
     CHECK(wave_uuid_is_canonical("not a uuid") == 0);

@@ -304,4 +304,67 @@ TEST_SUITE("config") {
     // The output is itself a valid config.
     CHECK(wave::parse_config(json, "roundtrip").redis_uri == "redis://:***@cache:6379/1");
   }
+
+  TEST_CASE("every credential in every URI is redacted, whatever the password holds") {
+    // Passwords with '@', ':', '/', '%40' and '?': the userinfo runs to the last '@'.
+    const char* const passwords[] = {"p@ss", "p:a@s:s", "a/b@c", "x%40y", "q?r@s", "@@", "h/u@n:t%40er"};
+    for (const char* password : passwords) {
+      const std::string secret = password;
+      const auto config = wave::parse_config(
+          with_field(R"("redisURI": "redis://user:)" + secret + R"(@cache:6379/1", "mongoURI": "mongodb://admin:)" +
+                     secret + R"(@db:27017/wave?authSource=admin&tls=true")"),
+          "x");
+      const std::string json = wave::config_to_json(config);
+      INFO(json);
+      CHECK(contains(json, "redis://user:***@cache:6379/1"));
+      CHECK(contains(json, "mongodb://admin:***@db:27017/wave?authSource=admin&tls=true"));
+      CHECK_FALSE(contains(json, secret));
+    }
+    // The app endpoint: userinfo, secret-looking query parameters, a fragment.
+    const auto config = wave::parse_config(
+        R"({"authenticationCheckEndpoint": "https://svc:pa%40ss@app.example.com/auth/check?apikey=K1&region=eu&token=T2&Api_Key=K3&x-secret=S4&password=P5#frag-T6",
+            "tokenValidationRegex": ".+", "redisURI": "redis://:only@cache", "mongoURI": "mongodb://justuser@db/"})",
+        "x");
+    const std::string json = wave::config_to_json(config);
+    INFO(json);
+    for (const char* secret : {"pa%40ss", "K1", "T2", "K3", "S4", "P5", "frag-T6", "only", "justuser"})
+      CHECK_FALSE(contains(json, secret));
+    CHECK(contains(json, "https://svc:***@app.example.com/auth/check?apikey=***&region=eu&token=***&Api_Key=***"
+                         "&x-secret=***&password=***#***"));
+    CHECK(contains(json, "redis://:***@cache"));
+    CHECK(contains(json, "mongodb://***@db/"));
+  }
+
+  TEST_CASE("topicMaxDepth below the depth of Wave's own topics is refused, naming the minimum") {
+    const std::string message = config_error(with_field(R"("topicMaxDepth": 3)"));
+    CHECK(contains(message, "\"topicMaxDepth\""));
+    CHECK(contains(message, "at least 4"));
+    CHECK(wave::parse_config(with_field(R"("topicMaxDepth": 4)"), "x").topic_max_depth == 4);
+  }
+
+  TEST_CASE("the limits: defaults, read, range-checked, in the effective config") {
+    const auto defaults = wave::parse_config(kMinimal, "x");
+    CHECK(defaults.max_groups_per_user == 500);
+    CHECK(defaults.max_group_members == 1000);
+    CHECK(defaults.group_creations_per_hour == 60);
+    CHECK(defaults.credential_changes_per_hour == 20);
+    CHECK(defaults.credential_change_burst == 5);
+    const auto config = wave::parse_config(
+        with_field(R"("maxGroupsPerUser": 7, "maxGroupMembers": 8, "groupCreationsPerHour": 9,
+                      "credentialChangesPerHour": 10, "credentialChangeBurst": 11)"),
+        "x");
+    CHECK(config.max_groups_per_user == 7);
+    CHECK(config.max_group_members == 8);
+    CHECK(config.group_creations_per_hour == 9);
+    CHECK(config.credential_changes_per_hour == 10);
+    CHECK(config.credential_change_burst == 11);
+    const std::string json = wave::config_to_json(config);
+    for (const char* field : {"\"maxGroupsPerUser\":7", "\"maxGroupMembers\":8", "\"groupCreationsPerHour\":9",
+                              "\"credentialChangesPerHour\":10", "\"credentialChangeBurst\":11"})
+      CHECK(contains(json, field));
+    CHECK(contains(config_error(with_field(R"("maxGroupMembers": 1)")), "\"maxGroupMembers\""));
+    CHECK(contains(config_error(with_field(R"("maxGroupsPerUser": 0)")), "\"maxGroupsPerUser\""));
+    CHECK(contains(config_error(with_field(R"("credentialChangeBurst": 0)")), "\"credentialChangeBurst\""));
+    CHECK(contains(config_error(with_field(R"("groupCreationsPerHour": 0)")), "\"groupCreationsPerHour\""));
+  }
 }

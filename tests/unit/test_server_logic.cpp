@@ -238,7 +238,8 @@ TEST_SUITE("server.api") {
         {WAVE_ERR_DENIED, {403, "denied"}},                {WAVE_ERR_NOT_FOUND, {404, "not_found"}},
         {WAVE_ERR_CONFLICT, {409, "conflict"}},            {WAVE_ERR_UPSTREAM, {502, "upstream_error"}},
         {WAVE_ERR_UNAVAILABLE, {503, "backend_unavailable"}}, {WAVE_ERR_BACKEND, {503, "backend_error"}},
-        {WAVE_ERR_TIMEOUT, {504, "backend_timeout"}},      {WAVE_ERR_INTERNAL, {500, "internal_error"}}};
+        {WAVE_ERR_TIMEOUT, {504, "backend_timeout"}},      {WAVE_ERR_INTERNAL, {500, "internal_error"}},
+        {WAVE_ERR_RATE_LIMITED, {429, "rate_limited"}}};
     for (const auto& [status, answer] : expected) {
       const auto response = api_failure(status, "why \"quoted\"");
       CHECK(response.status == answer.first);
@@ -246,7 +247,7 @@ TEST_SUITE("server.api") {
       CHECK(document["content"].IsNull());
       CHECK(std::string(document["error"]["code"].GetString()) == answer.second);
       CHECK(std::string(document["error"]["message"].GetString()) == "why \"quoted\"");
-      CHECK(response.retry_after == (answer.first == 503));
+      CHECK((response.retry_after_seconds > 0) == (answer.first == 503 || answer.first == 429));
     }
     CHECK(api_content(201, R"({"a":1})").body == R"({"content":{"a":1}})");
   }

@@ -7,6 +7,7 @@
 
 #include <cstring>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "integration/test_servers.hpp"
@@ -23,10 +24,10 @@ const uint8_t* bytes(const std::string& text) { return reinterpret_cast<const ui
 struct ServiceFixture {
   wave_config* config = nullptr;
   wave_service* service = nullptr;
-  ServiceFixture() {
+  explicit ServiceFixture(const std::string& more_fields = "") {
     const std::string json = "{\"authenticationCheckEndpoint\":\"" + wave_test::fixture_uri("app") +
                              "\",\"tokenValidationRegex\":\"[A-Za-z0-9:_.-]{1,200}\",\"storage\":\"memory\","
-                             "\"bcryptCost\":4}";
+                             "\"bcryptCost\":4" + more_fields + "}";
     REQUIRE(wave_config_parse(json.data(), json.size(), "test", &config) == WAVE_OK);
     REQUIRE(wave_service_new(config, &service) == WAVE_OK);
     wave_config_free(config);  // the service keeps what it needs
@@ -287,8 +288,8 @@ TEST_SUITE("service.capi") {
     // A refusal that needs no I/O is answered either way.
     CHECK(wave_service_authorize_register(f.service, "a", "b", bytes(token), token.size(), WAVE_CHECK_CACHED_ONLY) ==
           WAVE_ERR_DENIED);
-    // Reserved flag bits are refused, never ignored.
-    CHECK(wave_service_authorize_publish(f.service, id.c_str(), topic.c_str(), 2u) == WAVE_ERR_INVALID_ARGUMENT);
+    // Reserved flag bits are refused, never ignored (2u is WAVE_CHECK_NO_APP now).
+    CHECK(wave_service_authorize_publish(f.service, id.c_str(), topic.c_str(), 4u) == WAVE_ERR_INVALID_ARGUMENT);
 
     // Full checks fill the cache; then cache-only checks answer from it.
     CHECK(wave_service_authorize_register(f.service, id.c_str(), id.c_str(), bytes(token), token.size(), 0) == WAVE_OK);
@@ -314,5 +315,29 @@ TEST_SUITE("service.capi") {
     CHECK(wave_service_counter(f.service, WAVE_COUNTER_REDIS_ERRORS) == 0);
     CHECK(wave_service_counter(f.service, WAVE_COUNTER_MONGO_ERRORS) == 0);
     CHECK(wave_service_counter(f.service, WAVE_COUNTER_REGISTER_FALLBACKS) == 0);
+  }
+
+  TEST_CASE("a rate refusal: WAVE_ERR_RATE_LIMITED, the retry time, the counter") {
+    ServiceFixture f(",\"groupCreationsPerHour\":1");
+    const std::string token = "user:" + unique_user("rater") + ":t";
+    wave_credentials_free(f.login(token));
+    wave_group_creation* creation = nullptr;
+    REQUIRE(wave_service_group_create(f.service, bytes(token), token.size(), "one", nullptr, 0, &creation) == WAVE_OK);
+    wave_group_creation_free(creation);
+    CHECK(wave_last_error_retry_after_ms() == 0);
+    CHECK(wave_service_group_create(f.service, bytes(token), token.size(), "two", nullptr, 0, &creation) ==
+          WAVE_ERR_RATE_LIMITED);
+    CHECK(creation == nullptr);
+    const uint32_t wait = wave_last_error_retry_after_ms();
+    CHECK(wait > 0);
+    CHECK(wait <= 3600u * 1000u);
+    const std::string message = wave_last_error_message();
+    CHECK(message.find("groupCreationsPerHour") != std::string::npos);
+    // Getters leave it alone; the next call that returns a status clears it.
+    CHECK(wave_service_counter(f.service, WAVE_COUNTER_RATE_LIMITED) == 1);
+    CHECK(wave_last_error_retry_after_ms() == wait);
+    std::thread([] { CHECK(wave_last_error_retry_after_ms() == 0); }).join();   // per thread
+    CHECK(wave_service_ping(f.service) == WAVE_OK);
+    CHECK(wave_last_error_retry_after_ms() == 0);
   }
 }

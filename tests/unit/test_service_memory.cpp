@@ -54,6 +54,9 @@ class WriteGate final : public wave::DirectoryStore {
   std::function<void()> before_write;
   std::function<void()> before_identity;  // runs before each find_identity (the renewal's lookup)
   std::function<void()> after_acl_read;   // runs after each find_acl read, before it returns
+  std::function<void()> around_groups;    // runs before each membership or pattern write and
+                                          // after each group read: a way to interleave two
+                                          // services' group calls
   std::atomic<int> writes{0};
 
   bool upsert_credentials(std::string_view a, std::string_view b, std::string_view c, std::string_view d,
@@ -85,18 +88,31 @@ class WriteGate final : public wave::DirectoryStore {
     return inner_->find_acl_by_password_digest(a);
   }
   void add_patterns(std::string_view a, const std::vector<std::string>& b, const std::vector<std::string>& c) override {
+    if (around_groups) around_groups();
     inner_->add_patterns(a, b, c);
   }
   void remove_patterns(std::string_view a, const std::vector<std::string>& b,
                        const std::vector<std::string>& c) override {
+    if (around_groups) around_groups();
     inner_->remove_patterns(a, b, c);
   }
   void insert_group(const wave::Group& g) override { inner_->insert_group(g); }
-  std::optional<wave::Group> find_group(std::string_view a) override { return inner_->find_group(a); }
-  bool add_group_member(std::string_view a, std::string_view b) override { return inner_->add_group_member(a, b); }
-  bool remove_group_member(std::string_view a, std::string_view b) override { return inner_->remove_group_member(a, b); }
+  std::optional<wave::Group> find_group(std::string_view a) override {
+    auto group = inner_->find_group(a);
+    if (around_groups) around_groups();
+    return group;
+  }
+  bool add_group_member(std::string_view a, std::string_view b) override {
+    if (around_groups) around_groups();
+    return inner_->add_group_member(a, b);
+  }
+  bool remove_group_member(std::string_view a, std::string_view b) override {
+    if (around_groups) around_groups();
+    return inner_->remove_group_member(a, b);
+  }
   std::optional<wave::Group> delete_group(std::string_view a) override { return inner_->delete_group(a); }
   std::vector<wave::Group> groups_of(std::string_view a) override { return inner_->groups_of(a); }
+  std::int64_t count_groups_of(std::string_view a) override { return inner_->count_groups_of(a); }
 
  private:
   std::shared_ptr<wave::DirectoryStore> inner_;
@@ -126,6 +142,9 @@ class ReadGate final : public wave::SessionStore {
   }
   void unschedule(std::string_view a) override { inner_->unschedule(a); }
   std::optional<std::string> mapped_token(std::string_view a) override { return inner_->mapped_token(a); }
+  wave::RateAnswer take_rate_token(std::string_view a, std::int64_t b, std::chrono::milliseconds c) override {
+    return inner_->take_rate_token(a, b, c);
+  }
 
  private:
   std::shared_ptr<wave::SessionStore> inner_;
@@ -702,5 +721,188 @@ TEST_SUITE("service.memory") {
     rig.service->revoke(token);
     CHECK(rig.service->authorize_register(id, id, token, CheckMode::cached_only).would_block);
     CHECK(rig.service->stats().cache_entries == 0);
+  }
+}
+
+// ---- Issue 10: limits, rate limits, concurrent membership changes, refusals -------------
+
+namespace {
+
+bool has_group_patterns(const wave::AclDocument& doc, const std::string& gid, const std::string& member) {
+  const auto patterns = wave::acl::group_patterns(gid, member);
+  const auto in = [](const std::vector<std::string>& set, const std::string& p) {
+    return std::find(set.begin(), set.end(), p) != set.end();
+  };
+  return in(doc.publish_acl, patterns.publish.at(0)) && in(doc.subscribe_acl, patterns.subscribe.at(0));
+}
+
+bool has_any_group_pattern(const wave::AclDocument& doc, const std::string& gid) {
+  for (const auto& p : doc.publish_acl)
+    if (p.find(gid) != std::string::npos) return true;
+  for (const auto& p : doc.subscribe_acl)
+    if (p.find(gid) != std::string::npos) return true;
+  return false;
+}
+
+template <class F>
+std::uint32_t retry_after_of(F&& call) {
+  try {
+    call();
+  } catch (const wave::Error& error) {
+    return error.status() == WAVE_ERR_RATE_LIMITED ? error.retry_after_ms() : 0;
+  }
+  return 0;
+}
+
+}  // namespace
+
+TEST_SUITE("service.limits") {
+  TEST_CASE("group limits: members per group, groups per user (creator and added user): CONFLICT") {
+    Rig rig(Fields{{"maxGroupsPerUser", "2"}, {"maxGroupMembers", "3"}});
+    const std::string a = user("lim-a"), b = user("lim-b"), c = user("lim-c"), d = user("lim-d");
+    for (const auto& u : {a, b, c, d}) rig.service->login(token_of(u));
+    // Members at create: the owner counts.
+    CHECK(status_of([&] { rig.service->create_group(token_of(a), "big", {b, c, d}); }) == WAVE_ERR_CONFLICT);
+    const auto g1 = rig.service->create_group(token_of(a), "g1", {b, c});
+    CHECK(g1.group.members.size() == 3);
+    // Members at add (a full group), while an existing member's add stays idempotent.
+    CHECK(status_of([&] { rig.service->add_group_member(token_of(a), g1.group.id, d); }) == WAVE_ERR_CONFLICT);
+    CHECK_FALSE(rig.service->add_group_member(token_of(a), g1.group.id, b));
+    // The creator's count: a is in g1; a second group is allowed, a third is not.
+    const auto g2 = rig.service->create_group(token_of(a), "g2", {});
+    CHECK(status_of([&] { rig.service->create_group(token_of(a), "g3", {}); }) == WAVE_ERR_CONFLICT);
+    // The victim's count at add: b is in g1; d creates g4 and g5 with b... the second is refused.
+    const auto g4 = rig.service->create_group(token_of(d), "g4", {});
+    CHECK(rig.service->add_group_member(token_of(d), g4.group.id, b));
+    CHECK(rig.service->list_groups(token_of(b)).size() == 2);
+    CHECK(status_of([&] { rig.service->add_group_member(token_of(a), g2.group.id, b); }) == WAVE_ERR_CONFLICT);
+    // ... and a requested member at create.
+    CHECK(status_of([&] { rig.service->create_group(token_of(c), "g5", {b}); }) == WAVE_ERR_CONFLICT);
+    CHECK(rig.service->list_groups(token_of(b)).size() == 2);
+    // Nothing of the refused calls was written.
+    CHECK(rig.service->list_groups(token_of(c)).size() == 1);
+  }
+
+  TEST_CASE("group creations per hour: a token bucket per creator, RATE_LIMITED with the retry time") {
+    Rig rig(Fields{{"groupCreationsPerHour", "2"}});
+    const std::string a = user("rate-a"), b = user("rate-b");
+    rig.service->login(token_of(a));
+    rig.service->login(token_of(b));
+    rig.service->create_group(token_of(a), "one", {});
+    rig.service->create_group(token_of(a), "two", {});
+    const std::uint32_t wait = retry_after_of([&] { rig.service->create_group(token_of(a), "three", {}); });
+    CHECK(wait > 0);
+    CHECK(wait <= 30u * 60u * 1000u);  // one token every 30 minutes
+    CHECK(rig.service->stats().rate_limited == 1);
+    CHECK(rig.service->list_groups(token_of(a)).size() == 2);
+    rig.service->create_group(token_of(b), "another user's bucket", {});  // per user
+    rig.clock.advance(std::chrono::seconds(wait / 1000 + 1));
+    rig.service->create_group(token_of(a), "three", {});
+    CHECK(status_of([&] { rig.service->create_group(token_of(a), "four", {}); }) == WAVE_ERR_RATE_LIMITED);
+    CHECK(rig.service->stats().rate_limited == 2);
+  }
+
+  TEST_CASE("credential changes (bcrypt) are limited per user; a warm login never is") {
+    Rig rig(Fields{{"credentialChangeBurst", "2"}, {"credentialChangesPerHour", "6"}, {"bcryptCost", "4"}});
+    const std::string a = user("cred-a");
+    const auto first = rig.service->login(token_of(a, "t1"));  // bcrypt 1
+    rig.service->login(token_of(a, "t2"));                     // rotation: bcrypt 2
+    const auto bcrypts = rig.service->stats().bcrypt_runs;
+    for (int i = 0; i < 5; ++i) CHECK(rig.service->login(token_of(a, "t2")).internal_id == first.internal_id);  // warm
+    CHECK(rig.service->stats().bcrypt_runs == bcrypts);
+    CHECK(rig.service->stats().rate_limited == 0);
+    // A revoke is refused before it changes anything: the session stays.
+    const std::uint32_t wait = retry_after_of([&] { rig.service->revoke(token_of(a, "t2")); });
+    CHECK(wait > 0);
+    CHECK(wait <= 10u * 60u * 1000u);  // one token every 10 minutes
+    CHECK(rig.service->login(token_of(a, "t2")).internal_id == first.internal_id);
+    CHECK(rig.service->stats().bcrypt_runs == bcrypts);
+    // A login that would write a new passhash is refused too, without bcrypt, and before it
+    // rotates: the current token keeps working.
+    CHECK(status_of([&] { rig.service->login(token_of(a, "t3")); }) == WAVE_ERR_RATE_LIMITED);
+    CHECK(rig.service->stats().bcrypt_runs == bcrypts);
+    CHECK(rig.service->stats().rate_limited == 2);
+    CHECK(rig.service->login(token_of(a, "t2")).internal_id == first.internal_id);
+    CHECK(rig.service->stats().bcrypt_runs == bcrypts);
+    rig.clock.advance(std::chrono::seconds(10 * 60 + 1));
+    CHECK(rig.service->login(token_of(a, "t3")).internal_id == first.internal_id);
+    CHECK(rig.service->stats().bcrypt_runs == bcrypts + 1);
+  }
+
+  TEST_CASE("add and remove of one member at once, 1000 times, two services: patterns iff member") {
+    const std::string app = wave_test::fixture_uri("app");
+    const auto config = wave_test::service_config(app, {{"storage", wave_test::quoted("memory")},
+                                                        {"maxGroupsPerUser", "100000"}});
+    auto sessions = std::make_shared<wave::MemorySessionStore>();
+    auto memory = std::make_shared<wave::MemoryDirectoryStore>();
+    auto gate = std::make_shared<WriteGate>(memory);
+    wave::Service first(config, sessions, gate);
+    wave::Service second(config, sessions, gate);
+    const std::string owner = user("race-owner"), member = user("race-member");
+    first.login(token_of(owner));
+    const std::string member_id = first.login(token_of(member)).internal_id;
+    const std::string gid = first.create_group(token_of(owner), "race", {}).group.id;
+    gate->around_groups = [] {
+      // Short random pauses between the steps, so that the two calls interleave every way.
+      thread_local std::uint64_t state = std::hash<std::thread::id>{}(std::this_thread::get_id()) | 1u;
+      state ^= state << 13, state ^= state >> 7, state ^= state << 17;
+      if (state % 3 == 0) std::this_thread::sleep_for(std::chrono::microseconds(state % 50));
+      else std::this_thread::yield();
+    };
+    int mismatches = 0;
+    int members = 0;
+    for (int round = 0; round < 1000; ++round) {
+      std::thread adder([&] { first.add_group_member(token_of(owner), gid, member); });
+      std::thread remover([&] { second.remove_group_member(token_of(owner), gid, member); });
+      adder.join();
+      remover.join();
+      const auto group = memory->find_group(gid);
+      const bool is_member = std::find(group->members.begin(), group->members.end(), member_id) != group->members.end();
+      const auto doc = memory->find_acl(member_id);
+      const bool patterns = has_group_patterns(*doc, gid, member_id);
+      const bool any = has_any_group_pattern(*doc, gid);
+      if (is_member != patterns || patterns != any) ++mismatches;
+      members += is_member ? 1 : 0;
+    }
+    gate->around_groups = nullptr;
+    CHECK(mismatches == 0);
+    MESSAGE("rounds that ended with the member in the group: " << members << " of 1000");
+  }
+
+  TEST_CASE("tokens with surrounding spaces or over the app client's limit are refusals, on every path") {
+    Rig rig(Fields{{"tokenValidationRegex", wave_test::quoted("[ A-Za-z0-9:_.-]+")},
+                   {"tokenMaxLength", "20000"}});
+    const std::string a = user("spaces");
+    const std::string token = token_of(a);
+    const auto credentials = rig.service->login(token);
+    for (const std::string& bad : {" " + token, token + " ", std::string(9000, 'x')}) {
+      CHECK(status_of([&] { rig.service->login(bad); }) == WAVE_ERR_INVALID_TOKEN);
+      CHECK(status_of([&] { rig.service->revoke(bad); }) == WAVE_ERR_INVALID_TOKEN);
+      CHECK(status_of([&] { rig.service->list_groups(bad); }) == WAVE_ERR_INVALID_TOKEN);
+    }
+    CHECK(status_of([&] { rig.service->login(std::string(20001, 'x')); }) == WAVE_ERR_INVALID_TOKEN);
+    // A broker's CONNECT with such a password, when the session must be renewed: denied,
+    // with the same reason as any other token that is not the user's.
+    rig.sessions->clear();
+    const auto spaced = rig.service->authorize_register(credentials.internal_id, credentials.internal_id, " " + token);
+    CHECK_FALSE(spaced.granted);
+    CHECK_FALSE(spaced.would_block);
+    // One reason for every refusal that depends on the stores: a wrong password, an unknown
+    // user, a logged-out user, a malformed token, all read the same to a broker.
+    const auto unknown = rig.service->authorize_register(wave::uuid_v4(), "", token);
+    const std::string stranger = wave::uuid_v4();
+    const auto unknown_user = rig.service->authorize_register(stranger, stranger, token);
+    CHECK_FALSE(unknown.granted);
+    CHECK_FALSE(unknown_user.granted);
+    CHECK(std::string(unknown_user.reason) == spaced.reason);
+    rig.service->login(token);  // a live credential again
+    const auto wrong = rig.service->authorize_register(credentials.internal_id, credentials.internal_id, token + "x");
+    CHECK_FALSE(wrong.granted);
+    CHECK(std::string(wrong.reason) == spaced.reason);
+    rig.service->revoke(token);
+    rig.sessions->clear();
+    const auto logged_out = rig.service->authorize_register(credentials.internal_id, credentials.internal_id, token);
+    CHECK_FALSE(logged_out.granted);
+    CHECK(std::string(logged_out.reason) == spaced.reason);
   }
 }

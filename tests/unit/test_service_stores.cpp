@@ -95,6 +95,43 @@ TEST_SUITE("service.memory_session_store") {
     CHECK(store.find_session("tok"));
   }
 
+  TEST_CASE("token buckets: burst, refill, retry-after, per bucket, gone when full again") {
+    FakeClock clock;
+    wave::MemorySessionStore store([&] { return clock.read(); });
+    using std::chrono::milliseconds;
+    const milliseconds refill(60000);
+    for (int i = 0; i < 3; ++i) CHECK(store.take_rate_token("credentials:a", 3, refill).allowed);
+    auto refused = store.take_rate_token("credentials:a", 3, refill);
+    CHECK_FALSE(refused.allowed);
+    CHECK(refused.retry_after == refill);
+    CHECK(store.take_rate_token("credentials:b", 3, refill).allowed);  // another bucket
+    clock.advance(std::chrono::seconds(59));
+    refused = store.take_rate_token("credentials:a", 3, refill);
+    CHECK_FALSE(refused.allowed);
+    CHECK(refused.retry_after == milliseconds(1000));
+    clock.advance(std::chrono::seconds(1));
+    CHECK(store.take_rate_token("credentials:a", 3, refill).allowed);  // one token back
+    CHECK_FALSE(store.take_rate_token("credentials:a", 3, refill).allowed);
+    clock.advance(std::chrono::minutes(10));  // refills up to the burst, not beyond
+    for (int i = 0; i < 3; ++i) CHECK(store.take_rate_token("credentials:a", 3, refill).allowed);
+    CHECK_FALSE(store.take_rate_token("credentials:a", 3, refill).allowed);
+    CHECK(wave_test::status_of([&] { store.take_rate_token("", 3, refill); }) == WAVE_ERR_INVALID_ARGUMENT);
+    CHECK(wave_test::status_of([&] { store.take_rate_token("x", 0, refill); }) == WAVE_ERR_INVALID_ARGUMENT);
+    CHECK(wave_test::status_of([&] { store.take_rate_token("x", 1, milliseconds(0)); }) == WAVE_ERR_INVALID_ARGUMENT);
+  }
+
+  TEST_CASE("a token bucket is atomic: 64 threads take exactly the burst") {
+    wave::MemorySessionStore store;
+    std::atomic<int> taken{0};
+    std::vector<std::thread> threads;
+    for (int i = 0; i < 64; ++i)
+      threads.emplace_back([&] {
+        if (store.take_rate_token("groups:x", 10, std::chrono::hours(1)).allowed) ++taken;
+      });
+    for (auto& t : threads) t.join();
+    CHECK(taken == 10);
+  }
+
   TEST_CASE("revoke ends the session and clears the mapping's token") {
     wave::MemorySessionStore store;
     const auto mapped = store.map_user(request("carol", "id-c", "tok"));
@@ -244,6 +281,8 @@ TEST_SUITE("service.memory_directory_store") {
     CHECK(store.remove_group_member("g1", "b"));
     CHECK_FALSE(store.remove_group_member("g1", "b"));
     CHECK(store.groups_of("b").size() == 1);
+    CHECK(store.count_groups_of("b") == 1);
+    CHECK(store.count_groups_of("nobody") == 0);
     CHECK(store.delete_group("g2"));
     CHECK_FALSE(store.delete_group("g2"));
     // The group comes back as it was when deleted.

@@ -80,6 +80,7 @@ def declare(signatures: Sequence[Signature]) -> None:
 declare([
     ("wave_status_str", [ctypes.c_int], ctypes.c_char_p, None),
     ("wave_last_error_message", [], ctypes.c_char_p, None),
+    ("wave_last_error_retry_after_ms", [], ctypes.c_uint32, None),
     ("wave_version_string", [], ctypes.c_char_p, None),
     ("wave_version_number", [], ctypes.c_uint32, None),
     ("wave_string_free", [ctypes.c_void_p], None, None),

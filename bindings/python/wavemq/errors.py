@@ -12,9 +12,13 @@ from ._lib import lib
 
 
 class WaveError(Exception):
-    """Base class: `status` is the wave_status number, `args[0]` Wave's message."""
+    """Base class: `status` is the wave_status number, `args[0]` Wave's message.
+
+    `retry_after_ms` is set for RateLimited (milliseconds until the refused operation may
+    succeed, from wave_last_error_retry_after_ms) and 0 otherwise."""
 
     status: Optional[int] = None
+    retry_after_ms: int = 0
 
     def __init__(self, message: str, status: Optional[int] = None) -> None:
         super().__init__(message)
@@ -39,6 +43,7 @@ _TABLE: Tuple[Tuple[str, str, Optional[Type[BaseException]], str], ...] = (
     ("Conflict", "WAVE_ERR_CONFLICT", None, "the operation conflicts with the current state"),
     ("BackendError", "WAVE_ERR_BACKEND", None, "a backend answered with an error"),
     ("WouldBlock", "WAVE_ERR_WOULD_BLOCK", BlockingIOError, "a cache-only check needs I/O: ask again without the flag"),
+    ("RateLimited", "WAVE_ERR_RATE_LIMITED", None, "a per-user rate limit is spent: retry after `retry_after_ms`"),
 )
 
 # Status values are append-only and small; this bound only limits the scan.
@@ -83,6 +88,7 @@ UpstreamError: Type[WaveError]
 Conflict: Type[WaveError]
 BackendError: Type[WaveError]
 WouldBlock: Type[WaveError]
+RateLimited: Type[WaveError]
 
 __all__ = ["WaveError", "from_status", "last_error_message", "check_status", "STATUS_NUMBERS"] + [
     row[0] for row in _TABLE]
@@ -96,7 +102,11 @@ def last_error_message() -> str:
 def from_status(status: int, message: Optional[str]) -> WaveError:
     """The exception for a wave_status value (WaveError itself for an unknown one)."""
     cls = _BY_STATUS.get(status, WaveError)
-    return cls(message or f"wave_status {status}", status)
+    error = cls(message or f"wave_status {status}", status)
+    if status == STATUS_NUMBERS.get("WAVE_ERR_RATE_LIMITED"):
+        # Read right after the failing call, like the message: both are this thread's last.
+        error.retry_after_ms = int(lib.wave_last_error_retry_after_ms())
+    return error
 
 
 def check_status(result: int, func: Any, args: Any) -> int:
