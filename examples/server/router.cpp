@@ -24,6 +24,8 @@ constexpr std::array<RouteSpec, kRouteCount - 1> kRoutes = {{
     {Route::group_members, "/v1/conversations/group/{groupID}/members", "POST"},
     {Route::group_member, "/v1/conversations/group/{groupID}/members/{appUserID}", "DELETE"},
     {Route::group_leave, "/v1/conversations/group/{groupID}/leave", "POST"},
+    {Route::admin_user, "/v1/users/{appUserID}", "GET"},
+    {Route::admin_user_sessions, "/v1/users/{appUserID}/sessions", "DELETE"},
 }};
 
 std::vector<std::string_view> split_path(std::string_view path) {
@@ -105,6 +107,8 @@ std::string_view route_template(Route route) {
 }
 
 bool is_api_route(Route route) { return route_template(route).substr(0, 4) == "/v1/"; }
+
+bool is_admin_route(Route route) { return route == Route::admin_user || route == Route::admin_user_sessions; }
 
 bool method_allowed(Route route, std::string_view method) {
   const RouteSpec* spec = spec_of(route);

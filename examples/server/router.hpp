@@ -25,6 +25,8 @@ enum class Route {
   group_members,       // POST /v1/conversations/group/{groupID}/members
   group_member,        // DELETE /v1/conversations/group/{groupID}/members/{appUserID}
   group_leave,         // POST /v1/conversations/group/{groupID}/leave
+  admin_user,          // GET /v1/users/{appUserID} (admin key)
+  admin_user_sessions, // DELETE /v1/users/{appUserID}/sessions (admin key)
   unmatched,
 };
 inline constexpr std::size_t kRouteCount = static_cast<std::size_t>(Route::unmatched) + 1;
@@ -50,6 +52,9 @@ std::string allowed_methods(Route route);
 
 // True for the management API (/v1/...): token header, JSON envelope, CORS.
 bool is_api_route(Route route);
+// The admin API (/v1/users/...): authenticated with an admin key (Authorization: Bearer),
+// not with an app user's token.
+bool is_admin_route(Route route);
 
 // Decodes %XX escapes of one path segment; false on a malformed escape or a decoded NUL.
 bool percent_decode(std::string_view segment, std::string& out);

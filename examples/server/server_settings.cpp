@@ -68,6 +68,10 @@ ServerSettings read_server_settings(std::string_view config_json) {
   s.credential_sweep_interval_seconds = integer(document, "credentialSweepIntervalSeconds");
   s.vernemq_api_url = text(document, "vernemqAPIURL");
   s.vernemq_api_key_file = text(document, "vernemqAPIKeyFile");
+  const auto& admin_keys = member(document, "adminAPIKeys");
+  if (!admin_keys.IsArray()) throw std::runtime_error("config field \"adminAPIKeys\" is not an array");
+  for (const auto& digest : admin_keys.GetArray())
+    if (digest.IsString()) s.admin_api_keys.emplace_back(digest.GetString(), digest.GetStringLength());
   return s;
 }
 

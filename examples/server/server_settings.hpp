@@ -33,6 +33,7 @@ struct ServerSettings {
   std::int64_t credential_sweep_interval_seconds = 60;
   std::string vernemq_api_url;       // "" = no disconnects through VerneMQ's HTTP API
   std::string vernemq_api_key_file;
+  std::vector<std::string> admin_api_keys;  // SHA-256 digests (lowercase hex) of the admin keys
 
   // The value for Access-Control-Allow-Origin, or "" when `origin` may not call the API.
   std::string cors_allow_origin(std::string_view origin) const;

@@ -19,6 +19,7 @@
 #include <boost/beast/http.hpp>
 #include <boost/beast/ssl.hpp>
 
+#include "admin_api.hpp"
 #include "api.hpp"
 #include "router.hpp"
 #include "shared_state.hpp"
@@ -285,6 +286,7 @@ class Session : public SessionBase, public std::enable_shared_from_this<Session<
   void handle_api() {
     auto& request = parser_->get();
     if (method_ == "OPTIONS") return send_preflight();
+    if (is_admin_route(route_)) return handle_admin();
     const auto token_field = request.find("token");
     if (token_field == request.end() || token_field->value().empty())
       return send_api(api_error(401, "invalid_token", "the token header is missing"));
@@ -306,6 +308,39 @@ class Session : public SessionBase, public std::enable_shared_from_this<Session<
                                      : execute_api_call(service, *call);
           std::fill(call->token.begin(), call->token.end(), '\0');
           return response;
+        },
+        [](Session& self, ApiResponse response) { self.send_api(std::move(response)); });
+    if (!accepted)
+      send_api(shared_.draining.load()
+                   ? api_error(503, "shutting_down", "this instance is shutting down: retry (another instance)")
+                   : api_error(503, "overloaded", "the server is at its limit of requests in progress: retry"));
+  }
+
+  // The admin API: an admin key instead of a token.  The key is checked here (one SHA-256)
+  // and never copied, logged or passed on.
+  void handle_admin() {
+    const auto& request = parser_->get();
+    const auto field = request.find(http::field::authorization);
+    const std::string_view authorization = field == request.end() ? std::string_view{} : sv(field->value());
+    const auto& digests = shared_.settings.admin_api_keys;
+    if (!admin_key_accepted(digests, authorization)) {
+      ApiResponse answer = admin_unauthorized(!digests.empty());
+      Headers headers;
+      headers.emplace_back("WWW-Authenticate", "Bearer");
+      return reply(answer.status, "application/json", std::move(answer.body), std::move(headers));
+    }
+    auto prepared = prepare_admin_call(match_);
+    if (auto* answer = std::get_if<ApiResponse>(&prepared)) return send_api(std::move(*answer));
+    auto call = std::make_shared<AdminCall>(std::move(std::get<AdminCall>(prepared)));
+    // Ending sessions runs a bcrypt (the retired passhash): the credential pool, like logins.
+    WorkerPool& pool = call->end_sessions ? shared_.credential_pool : shared_.backend_pool;
+    wave_service* service = shared_.service;
+    const auto until = deadline();
+    const bool accepted = submit(
+        pool,
+        [service, call, until] {
+          return Clock::now() > until ? api_error(503, "overloaded", "the request waited too long for a worker: retry")
+                                      : execute_admin_call(service, *call);
         },
         [](Session& self, ApiResponse response) { self.send_api(std::move(response)); });
     if (!accepted)

@@ -271,6 +271,37 @@ WAVE_API wave_status wave_group_list_to_json(const wave_group_list *list, char *
 WAVE_API wave_status wave_service_revoke(wave_service *service, const uint8_t *token, size_t token_len,
                                          char **internal_id_out);
 
+/* ---- Admin API (for the app's backend) ------------------------------------------------- */
+/*
+ * No token is asked for: the caller is trusted (wave-server authenticates it with an admin
+ * key).  WAVE_ERR_INVALID_ARGUMENT for a malformed app user ID (empty, over 1024 bytes,
+ * control characters, not UTF-8).  *json_out is set to NULL first; on WAVE_OK it is the
+ * caller's, freed with wave_string_free().  May block (Redis, MongoDB).  Thread-safe.
+ */
+
+/*
+ * Describes an app user: {"appUserID", "internalWaveUserID" (null: never logged in),
+ * "session", "groups" (how many groups the user belongs to)}.  "session" is "live" (a
+ * session's credential exists: the MQTT password works now), "expired" (no session, but
+ * VerneMQ's MongoDB passhash still works until the sweep or a revoke retires it),
+ * "logged_out" (the passhash was retired) or "unknown" (never logged in).  Read-only: an
+ * unknown user is WAVE_OK with "unknown".
+ */
+WAVE_API wave_status wave_service_describe_user(wave_service *service, const char *app_user_id, char **json_out);
+
+/*
+ * Ends every session of an app user without asking the app (which has logged the user out
+ * or banned them): the session of the token the user last logged in with, the credential
+ * digest in Redis, the vmq_acl_auth passhash (replaced by an unusable one) and the expiry
+ * schedule.  The change is announced to the other processes, which drop their cached
+ * grants at once.  *json_out: {"internalWaveUserID", "sessionEnded": bool,
+ * "passhashRetired": bool}.  WAVE_ERR_NOT_FOUND for a user who never logged in; otherwise
+ * idempotent (a second call reports both false).  Runs a bcrypt when a passhash is retired.
+ * A login with a token the app still accepts starts a new session afterwards.
+ */
+WAVE_API wave_status wave_service_end_user_sessions(wave_service *service, const char *app_user_id,
+                                                    char **json_out);
+
 /* ---- Broker-side checks ---------------------------------------------------------------- */
 /*
  * WAVE_OK grants, WAVE_ERR_DENIED refuses (the reason in wave_last_error_message()); any

@@ -506,6 +506,70 @@ WAVE_API wave_status wave_service_revoke(wave_service* service, const uint8_t* t
   });
 }
 
+// ---- admin API ----------------------------------------------------------------------------
+
+namespace {
+
+const char* session_state_name(wave::SessionState state) {
+  switch (state) {
+    case wave::SessionState::live: return "live";
+    case wave::SessionState::expired: return "expired";
+    case wave::SessionState::logged_out: return "logged_out";
+    case wave::SessionState::unknown: break;
+  }
+  return "unknown";
+}
+
+}  // namespace
+
+WAVE_API wave_status wave_service_describe_user(wave_service* service, const char* app_user_id, char** json_out) {
+  if (json_out != nullptr) *json_out = nullptr;
+  return guarded([&] {
+    require(service, "service");
+    require(app_user_id, "app_user_id");
+    require(json_out, "json_out");
+    const wave::UserDescription user = service->service->describe_user(app_user_id);
+    rapidjson::StringBuffer buffer;
+    JsonWriter writer(buffer);
+    writer.StartObject();
+    write_string_field(writer, "appUserID", user.app_user_id);
+    writer.Key("internalWaveUserID");
+    if (user.internal_id)
+      writer.String(user.internal_id->data(), static_cast<rapidjson::SizeType>(user.internal_id->size()));
+    else
+      writer.Null();
+    writer.Key("session");
+    writer.String(session_state_name(user.session));
+    writer.Key("groups");
+    writer.Uint64(user.groups);
+    writer.EndObject();
+    *json_out = take_json(buffer);
+    return WAVE_OK;
+  });
+}
+
+WAVE_API wave_status wave_service_end_user_sessions(wave_service* service, const char* app_user_id,
+                                                    char** json_out) {
+  if (json_out != nullptr) *json_out = nullptr;
+  return guarded([&] {
+    require(service, "service");
+    require(app_user_id, "app_user_id");
+    require(json_out, "json_out");
+    const wave::EndSessionsOutcome outcome = service->service->end_user_sessions(app_user_id);
+    rapidjson::StringBuffer buffer;
+    JsonWriter writer(buffer);
+    writer.StartObject();
+    write_string_field(writer, "internalWaveUserID", outcome.internal_id);
+    writer.Key("sessionEnded");
+    writer.Bool(outcome.session_ended);
+    writer.Key("passhashRetired");
+    writer.Bool(outcome.passhash_retired);
+    writer.EndObject();
+    *json_out = take_json(buffer);
+    return WAVE_OK;
+  });
+}
+
 // ---- broker-side checks -----------------------------------------------------------------
 
 WAVE_API wave_status wave_service_authorize_register(wave_service* service, const char* client_id,

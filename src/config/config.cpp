@@ -193,6 +193,28 @@ std::vector<std::string> read_cors_origins(const rapidjson::Value& value, const 
   return origins;
 }
 
+std::vector<std::string> read_admin_api_keys(const rapidjson::Value& value, const FieldError& error) {
+  if (!value.IsArray())
+    error("must be an array of SHA-256 digests of the admin keys (64 lowercase hex characters each), not " +
+          json_type_name(value));
+  std::vector<std::string> digests;
+  for (rapidjson::SizeType i = 0; i < value.Size(); ++i) {
+    const rapidjson::Value& item = value[i];
+    const std::string where = "entry " + std::to_string(i);
+    // The value is never echoed: someone may paste a key where its digest belongs.
+    if (!item.IsString()) error(where + " must be a string (a SHA-256 digest in hex), not " + json_type_name(item));
+    const std::string_view digest(item.GetString(), item.GetStringLength());
+    const bool hex = digest.size() == 64 && std::all_of(digest.begin(), digest.end(), [](char c) {
+      return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f');
+    });
+    if (!hex)
+      error(where + " must be a SHA-256 digest: 64 lowercase hex characters (printf %s KEY | sha256sum), "
+                    "not the key itself");
+    digests.emplace_back(digest);
+  }
+  return digests;
+}
+
 struct FieldSpec {
   const char* name;
   std::function<void(Config&, const rapidjson::Value&, const FieldError&)> apply;
@@ -341,6 +363,8 @@ const std::vector<FieldSpec>& field_specs() {
        [](Config& c, const rapidjson::Value& v, const FieldError& e) { c.credential_changes_per_hour = read_integer(v, e, 1, 100000); }},
       {"credentialChangeBurst",
        [](Config& c, const rapidjson::Value& v, const FieldError& e) { c.credential_change_burst = read_integer(v, e, 1, 1000); }},
+      {"adminAPIKeys",
+       [](Config& c, const rapidjson::Value& v, const FieldError& e) { c.admin_api_keys = read_admin_api_keys(v, e); }},
   };
   return specs;
 }
@@ -562,6 +586,10 @@ std::string config_to_json(const Config& config) {
   num("groupCreationsPerHour", config.group_creations_per_hour);
   num("credentialChangesPerHour", config.credential_changes_per_hour);
   num("credentialChangeBurst", config.credential_change_burst);
+  w.Key("adminAPIKeys");
+  w.StartArray();
+  for (const auto& digest : config.admin_api_keys) w.String(digest);
+  w.EndArray();
   w.EndObject();
   return std::string(buffer.GetString(), buffer.GetSize());
 }

@@ -86,6 +86,9 @@ struct Config {
   std::vector<std::string> cors_allowed_origins;    // corsAllowedOrigins: exact origins, or ["*"]
   std::string vernemq_api_url;       // vernemqAPIURL: "http://host:port" of VerneMQ's HTTP API ("" = none)
   std::string vernemq_api_key_file;  // vernemqAPIKeyFile: a file holding its API key (with vernemqAPIURL)
+  // adminAPIKeys: SHA-256 digests (64 lowercase hex characters) of the keys that may use
+  // wave-server's admin API ([] = the admin API is off).  Digests, not keys: not secret.
+  std::vector<std::string> admin_api_keys;
 
   // The compiled token format check (built once at load).
   std::shared_ptr<const TokenValidator> token_validator;

@@ -31,6 +31,7 @@
 // Thread-safety: a Service may be used from any number of threads at once.
 #pragma once
 
+#include <cstddef>
 #include <cstdint>
 #include <functional>
 #include <memory>
@@ -128,6 +129,28 @@ struct SweepOutcome {
   std::size_t retired = 0;    // passhash retired (invalid, another user's, or no token left)
   std::size_t unchanged = 0;  // renewed meanwhile by a login, or nothing left to retire
   std::size_t faults = 0;     // a backend or the app failed: retried after the lease
+};
+
+// The state of an app user's session, as the admin API reports it (Service::describe_user).
+enum class SessionState {
+  unknown,     // never logged in (no identity, or no credential was ever written)
+  live,        // a credential in the session store: the user's MQTT password works now
+  expired,     // no session, but the vmq_acl_auth passhash still works (not retired)
+  logged_out,  // the passhash was retired (revoke, the sweep, end_user_sessions)
+};
+
+struct UserDescription {
+  std::string app_user_id;
+  std::optional<std::string> internal_id;  // nullopt: never logged in
+  SessionState session = SessionState::unknown;
+  std::size_t groups = 0;  // groups the user belongs to
+};
+
+// What Service::end_user_sessions changed (both false: nothing was left to end).
+struct EndSessionsOutcome {
+  std::string internal_id;
+  bool session_ended = false;     // a session or credential digest was deleted
+  bool passhash_retired = false;  // VerneMQ's MongoDB path now refuses the old password
 };
 
 class Service {
@@ -248,6 +271,22 @@ class Service {
   // single users are counted in the outcome (they are retried); a fault of the schedule
   // itself throws.
   SweepOutcome sweep_expired(std::size_t max);
+
+  // ---- The admin API (for the app's backend, which knows when a user logs out or is
+  // banned; admin.cpp).  No token: the caller is trusted (a server authenticates it).
+  // WAVE_ERR_INVALID_ARGUMENT for a malformed app user ID.
+  //
+  // The user's internal ID, session state and group count.  Read-only.
+  UserDescription describe_user(std::string_view app_user_id);
+  // Retires every credential of the user without asking the app: the mapped token's
+  // session, the credential digest, the vmq_acl_auth passhash (compare-and-set, retried
+  // while logins race it) and the expiry schedule.  The writes announce the change, so
+  // other processes drop their cached grants (and a server disconnects live clients).
+  // NOT_FOUND for an app user who never logged in; idempotent otherwise (a second call
+  // reports nothing changed).  Runs a bcrypt when a passhash is retired.  A login with a
+  // token the app still accepts starts a new session afterwards: the app stays the
+  // authority, so it must stop accepting the user's tokens first.
+  EndSessionsOutcome end_user_sessions(std::string_view app_user_id);
 
   ServiceStats stats() const;
   const Config& config() const noexcept;

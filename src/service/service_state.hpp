@@ -5,7 +5,8 @@
 //   login.cpp          login, resolve and the caller's identity;
 //   groups.cpp         groups and their patterns;
 //   broker_checks.cpp  authorize_register/publish/subscribe and the session renewal;
-//   revoke.cpp         revoke.
+//   revoke.cpp         revoke;
+//   admin.cpp          the admin API (describe a user, end all of a user's sessions).
 // The concurrency arguments behind the order of the writes are in docs/service.md.
 #pragma once
 
@@ -201,6 +202,10 @@ struct Service::Impl {
   bool retire_passhash(const std::string& internal_id, const std::string& credential_id,
                        const std::string& passhash = {});
   RevokeOutcome revoke(std::string_view token);
+
+  // ---- the admin API (admin.cpp) ----------------------------------------------------------
+  UserDescription describe_user(std::string_view app_user_id);
+  EndSessionsOutcome end_user_sessions(std::string_view app_user_id);
 };
 
 }  // namespace wave

@@ -22,3 +22,11 @@ wave_add_test(invalidation_capi
   LABELS integration
   FIXTURES redis mongo app
   TIMEOUT 300)
+# The admin API through the C API, two handles on the same servers; raw MongoDB reads.
+wave_add_test(admin_capi
+  SOURCES test_admin_capi.cpp
+  COMPONENTS ${WAVE_SERVICE_IT_COMPONENTS}
+  LIBS wave::wave ${WAVE_MONGOC_TARGET} CURL::libcurl Threads::Threads
+  LABELS integration
+  FIXTURES redis mongo app
+  TIMEOUT 300)

@@ -584,3 +584,23 @@ def test_rate_limited_carries_the_retry_time(tmp_path):
         assert 0 < refused.value.retry_after_ms <= 3600 * 1000
         assert "groupCreationsPerHour" in str(refused.value)
         assert wavemq.errors.Denied("m").retry_after_ms == 0
+
+
+def test_admin_describe_and_end_user_sessions(tmp_path):
+    with servers_service(tmp_path, credentialCacheSize=0) as service:
+        app_user = unique("adam")
+        assert service.describe_user(app_user) == {
+            "appUserID": app_user, "internalWaveUserID": None, "session": "unknown", "groups": 0}
+        with pytest.raises(wavemq.NotFound):
+            service.end_user_sessions(app_user)
+        token = token_of(app_user)
+        c = service.login(token)
+        assert service.describe_user(app_user)["session"] == "live"
+        assert service.end_user_sessions(app_user) == {
+            "internalWaveUserID": c.internal_id, "sessionEnded": True, "passhashRetired": True}
+        assert service.authorize_register(c.internal_id, c.internal_id, c.password) is False
+        assert service.describe_user(app_user.encode())["session"] == "logged_out"
+        assert service.end_user_sessions(app_user) == {
+            "internalWaveUserID": c.internal_id, "sessionEnded": False, "passhashRetired": False}
+        with pytest.raises(wavemq.InvalidArgument):
+            service.describe_user("a\x01b")

@@ -3,7 +3,9 @@ conforms to it (Schemathesis v4, every check, against real Redis, FerretDB and a
 
 The tools live in the venv tools/install-python-tools.sh makes; a missing tool is a failure
 (CI always installs them), never a skip."""
+import hashlib
 import os
+import secrets
 import subprocess
 
 import pytest
@@ -29,21 +31,24 @@ def test_the_document_names_every_route():
                   "/v1/conversations/groups:", "/v1/conversations/group/{groupID}:",
                   "/v1/conversations/group/{groupID}/members:",
                   "/v1/conversations/group/{groupID}/members/{appUserID}:",
-                  "/v1/conversations/group/{groupID}/leave:"):
+                  "/v1/conversations/group/{groupID}/leave:", "/v1/users/{appUserID}:",
+                  "/v1/users/{appUserID}/sessions:"):
         assert f"  {route}\n" in text, f"{route} is not documented"
 
 
 def test_schemathesis_finds_no_failure(make_server, backends, tmp_path):
+    admin_key = secrets.token_hex(32)
     # Schemathesis revokes and logs in again far faster than any user: the per-user limits
     # (429, documented) would otherwise answer most of its requests and test nothing else.
     server = make_server(backends, name="schemathesis", httpTimeoutMs=5000, credentialChangesPerHour=100000,
-                         credentialChangeBurst=1000, groupCreationsPerHour=100000)
+                         credentialChangeBurst=1000, groupCreationsPerHour=100000,
+                         adminAPIKeys=[hashlib.sha256(admin_key.encode()).hexdigest()])
     user = login(server)
     other = login(server)
     # a group the user owns, so group routes have something to find through the links
     server.api("POST", "/v1/conversations/group", token=user.token,
                body={"name": "schemathesis", "members": [other.app_id]})
-    env = dict(os.environ, WAVE_TEST_TOKEN=user.token)
+    env = dict(os.environ, WAVE_TEST_TOKEN=user.token, WAVE_TEST_ADMIN_KEY=admin_key)
     report_dir = tmp_path / "report"
     command = [python_tool("schemathesis"), "--config-file", CONFIG, "run", DOCUMENT,
                "--url", f"http://127.0.0.1:{server.port}", "--max-examples", "25",
@@ -56,6 +61,7 @@ def test_schemathesis_finds_no_failure(make_server, backends, tmp_path):
     assert server.proc.poll() is None, "wave-server died under Schemathesis"
     log = server.stdout()
     assert user.token not in log and user.password not in log
+    assert admin_key not in log
 
 
 def test_the_document_version_is_the_project_version():

@@ -366,5 +366,37 @@ TEST_SUITE("config") {
     CHECK(contains(config_error(with_field(R"("maxGroupsPerUser": 0)")), "\"maxGroupsPerUser\""));
     CHECK(contains(config_error(with_field(R"("credentialChangeBurst": 0)")), "\"credentialChangeBurst\""));
     CHECK(contains(config_error(with_field(R"("groupCreationsPerHour": 0)")), "\"groupCreationsPerHour\""));
+  TEST_CASE("adminAPIKeys: SHA-256 digests in lowercase hex, default none, round trip") {
+    CHECK(wave::parse_config(with_field(R"("bcryptCost": 14)"), "x").admin_api_keys.empty());
+    const std::string digest(64, 'a');
+    const std::string other = "0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef";
+    const auto config =
+        wave::parse_config(with_field("\"adminAPIKeys\": [\"" + digest + "\", \"" + other + "\"]"), "x");
+    REQUIRE(config.admin_api_keys.size() == 2);
+    CHECK(config.admin_api_keys[1] == other);
+    const std::string json = wave::config_to_json(config);
+    CHECK(contains(json, "\"adminAPIKeys\":[\"" + digest + "\",\"" + other + "\"]"));
+    CHECK(wave::parse_config(json, "roundtrip").admin_api_keys == config.admin_api_keys);
+
+    struct Case {
+      std::string field_json;
+      const char* problem;
+    };
+    const Case cases[] = {
+        {R"("adminAPIKeys": "abc")", "must be an array"},
+        {"\"adminAPIKeys\": [\"" + digest + "\", 5]", "entry 1 must be a string"},
+        {R"("adminAPIKeys": ["my-secret-admin-key"])", "entry 0 must be a SHA-256 digest"},
+        {"\"adminAPIKeys\": [\"" + std::string(64, 'A') + "\"]", "64 lowercase hex"},
+        {"\"adminAPIKeys\": [\"" + std::string(63, 'a') + "\"]", "64 lowercase hex"},
+        {"\"adminAPIKeys\": [\"" + digest + "\", \"" + std::string(64, 'g') + "\"]", "entry 1"},
+    };
+    for (const auto& c : cases) {
+      CAPTURE(c.field_json);
+      const std::string message = config_error(with_field(c.field_json));
+      CHECK(contains(message, "\"adminAPIKeys\""));
+      CHECK(contains(message, c.problem));
+      // A key pasted where its digest belongs is not echoed.
+      CHECK_FALSE(contains(message, "my-secret-admin-key"));
+    }
   }
 }

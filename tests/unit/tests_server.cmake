@@ -14,3 +14,10 @@ if(TARGET wave_server_core)
     LABELS integration
     FIXTURES app)
 endif()
+# The admin key check, the admin routes and adminAPIKeys in the settings (no servers).
+if(TARGET wave_server_core)
+  wave_add_test(server_admin
+    SOURCES test_server_admin.cpp
+    LIBS wave_server_core
+    LABELS unit)
+endif()

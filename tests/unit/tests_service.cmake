@@ -24,3 +24,10 @@ add_test(NAME service_layering COMMAND ${CMAKE_COMMAND} -DSOURCE_DIR=${PROJECT_S
   -DBINARY_A=$<TARGET_FILE:test_service_memory> -DBINARY_B=$<TARGET_FILE:test_service_stores>
   -P ${CMAKE_CURRENT_SOURCE_DIR}/check_layering.cmake)
 set_tests_properties(service_layering PROPERTIES LABELS unit)
+# The admin API of the service (in-memory stores, real app).
+wave_add_test(service_admin
+  SOURCES test_service_admin.cpp
+  COMPONENTS ${WAVE_SERVICE_TEST_COMPONENTS}
+  LIBS CURL::libcurl Threads::Threads
+  LABELS integration
+  FIXTURES app)

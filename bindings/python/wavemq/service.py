@@ -12,6 +12,7 @@ from __future__ import annotations
 import contextlib
 import ctypes
 import dataclasses
+import json
 import os
 import threading
 import typing
@@ -98,6 +99,9 @@ _SIGNATURES = [
     ("wave_group_list_to_json", [GroupListPtr, ctypes.POINTER(c_void_p)], c_int, check_status),
     # revoke
     ("wave_service_revoke", [ServicePtr, *_token, ctypes.POINTER(c_void_p)], c_int, check_status),
+    # admin API
+    ("wave_service_describe_user", [ServicePtr, c_char_p, ctypes.POINTER(c_void_p)], c_int, check_status),
+    ("wave_service_end_user_sessions", [ServicePtr, c_char_p, ctypes.POINTER(c_void_p)], c_int, check_status),
     # broker-side checks: WAVE_OK grants, WAVE_ERR_DENIED refuses, anything else is a fault
     ("wave_service_authorize_register", [ServicePtr, c_char_p, c_char_p, c_char_p, c_size_t, ctypes.c_uint], c_int,
      None),
@@ -377,6 +381,26 @@ class Service(Handle):
         internal_id = take_string(out.value)
         assert internal_id is not None  # WAVE_OK always comes with the ID
         return internal_id
+
+    # ---- admin API (for the app's backend: no token) ----------------------------------------
+
+    def describe_user(self, app_user_id: BytesLike) -> dict:
+        """{"appUserID", "internalWaveUserID" (None: never logged in), "session" ("live",
+        "expired", "logged_out" or "unknown"), "groups" (a count)}.  InvalidArgument for a
+        malformed app user ID."""
+        out = c_void_p()
+        with self._use() as service:
+            lib.wave_service_describe_user(service, as_text(app_user_id, "app_user_id"), ctypes.byref(out))
+        return json.loads(take_string(out.value) or "null")
+
+    def end_user_sessions(self, app_user_id: BytesLike) -> dict:
+        """Ends every session of the app user without asking the app (the session, the
+        credential, the VerneMQ passhash): {"internalWaveUserID", "sessionEnded",
+        "passhashRetired"}.  NotFound for a user who never logged in; otherwise idempotent."""
+        out = c_void_p()
+        with self._use() as service:
+            lib.wave_service_end_user_sessions(service, as_text(app_user_id, "app_user_id"), ctypes.byref(out))
+        return json.loads(take_string(out.value) or "null")
 
     # ---- broker-side checks ---------------------------------------------------------------
 
