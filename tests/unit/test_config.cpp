@@ -366,6 +366,8 @@ TEST_SUITE("config") {
     CHECK(contains(config_error(with_field(R"("maxGroupsPerUser": 0)")), "\"maxGroupsPerUser\""));
     CHECK(contains(config_error(with_field(R"("credentialChangeBurst": 0)")), "\"credentialChangeBurst\""));
     CHECK(contains(config_error(with_field(R"("groupCreationsPerHour": 0)")), "\"groupCreationsPerHour\""));
+  }
+
   TEST_CASE("adminAPIKeys: SHA-256 digests in lowercase hex, default none, round trip") {
     CHECK(wave::parse_config(with_field(R"("bcryptCost": 14)"), "x").admin_api_keys.empty());
     const std::string digest(64, 'a');
