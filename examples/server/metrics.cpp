@@ -165,6 +165,8 @@ std::string Metrics::render() const {
   out.append("wave_connections_active ").append(load(connections_active)).append("\n");
   header(out, "wave_connections_refused_total", "counter", "Connections closed at once: over serverMaxConnections, or arriving while the server drains.");
   out.append("wave_connections_refused_total ").append(load(connections_refused)).append("\n");
+  header(out, "wave_api_address_limited_total", "counter", "Management API requests refused by the per-client-address limit (429).");
+  out.append("wave_api_address_limited_total ").append(load(api_address_limited)).append("\n");
   header(out, "wave_log_lines_dropped_total", "counter", "Log lines dropped because the log writer's queue was full.");
   out.append("wave_log_lines_dropped_total ").append(load(log_lines_dropped)).append("\n");
   header(out, "wave_build_info", "gauge", "Always 1; the version of libwave this server runs on.");

@@ -40,6 +40,7 @@ class Metrics {
   std::array<std::atomic<std::int64_t>, kPoolCount> pool_in_flight{};
   std::array<std::atomic<std::uint64_t>, kPoolCount> pool_rejected{};
   std::atomic<std::uint64_t> log_lines_dropped{0};
+  std::atomic<std::uint64_t> api_address_limited{0};  // /v1 requests refused by the per-address limit
 
   // The whole exposition, every line ending in '\n'.
   std::string render() const;

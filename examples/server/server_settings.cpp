@@ -66,6 +66,8 @@ ServerSettings read_server_settings(std::string_view config_json) {
   for (const auto& origin : origins.GetArray())
     if (origin.IsString()) s.cors_allowed_origins.emplace_back(origin.GetString(), origin.GetStringLength());
   s.credential_sweep_interval_seconds = integer(document, "credentialSweepIntervalSeconds");
+  s.api_requests_per_second = integer(document, "serverAPIRequestsPerSecond");
+  s.api_request_burst = integer(document, "serverAPIRequestBurst");
   s.vernemq_api_url = text(document, "vernemqAPIURL");
   s.vernemq_api_key_file = text(document, "vernemqAPIKeyFile");
   const auto& admin_keys = member(document, "adminAPIKeys");

@@ -33,6 +33,8 @@ struct ServerSettings {
   std::int64_t credential_sweep_interval_seconds = 60;
   std::string vernemq_api_url;       // "" = no disconnects through VerneMQ's HTTP API
   std::string vernemq_api_key_file;
+  std::int64_t api_requests_per_second = 100;  // per client address, 0 = no limit
+  std::int64_t api_request_burst = 200;
   std::vector<std::string> admin_api_keys;  // SHA-256 digests (lowercase hex) of the admin keys
 
   // The value for Access-Control-Allow-Origin, or "" when `origin` may not call the API.

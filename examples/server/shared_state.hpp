@@ -28,6 +28,7 @@
 #include "access_log.hpp"
 #include "health.hpp"
 #include "metrics.hpp"
+#include "rate_limiter.hpp"
 #include "server_settings.hpp"
 #include "worker_pool.hpp"
 
@@ -78,6 +79,7 @@ struct Shared {
   WorkerPool backend_pool;
   WorkerPool credential_pool;
   ReadinessCache readiness;
+  AddressRateLimiter api_limiter{settings.api_requests_per_second, settings.api_request_burst};
   std::atomic<bool> draining{false};
   std::atomic<std::uint64_t> next_connection{1};
   std::mutex sessions_mutex;

@@ -365,6 +365,10 @@ const std::vector<FieldSpec>& field_specs() {
        [](Config& c, const rapidjson::Value& v, const FieldError& e) { c.credential_change_burst = read_integer(v, e, 1, 1000); }},
       {"adminAPIKeys",
        [](Config& c, const rapidjson::Value& v, const FieldError& e) { c.admin_api_keys = read_admin_api_keys(v, e); }},
+      {"serverAPIRequestsPerSecond",
+       [](Config& c, const rapidjson::Value& v, const FieldError& e) { c.server_api_requests_per_second = read_integer(v, e, 0, 100000); }},
+      {"serverAPIRequestBurst",
+       [](Config& c, const rapidjson::Value& v, const FieldError& e) { c.server_api_request_burst = read_integer(v, e, 1, 100000); }},
   };
   return specs;
 }
@@ -590,6 +594,8 @@ std::string config_to_json(const Config& config) {
   w.StartArray();
   for (const auto& digest : config.admin_api_keys) w.String(digest);
   w.EndArray();
+  num("serverAPIRequestsPerSecond", config.server_api_requests_per_second);
+  num("serverAPIRequestBurst", config.server_api_request_burst);
   w.EndObject();
   return std::string(buffer.GetString(), buffer.GetSize());
 }

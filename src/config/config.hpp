@@ -89,6 +89,8 @@ struct Config {
   // adminAPIKeys: SHA-256 digests (64 lowercase hex characters) of the keys that may use
   // wave-server's admin API ([] = the admin API is off).  Digests, not keys: not secret.
   std::vector<std::string> admin_api_keys;
+  std::int64_t server_api_requests_per_second = 100;  // serverAPIRequestsPerSecond, 0..100000 (0 = no limit)
+  std::int64_t server_api_request_burst = 200;        // serverAPIRequestBurst, 1..100000
 
   // The compiled token format check (built once at load).
   std::shared_ptr<const TokenValidator> token_validator;

@@ -184,6 +184,9 @@ class WaveServer:
             "httpConnectTimeoutMs": 1000,
             "redisTimeoutMs": 1000,
             "mongoTimeoutMs": 2000,
+            # Every test client is 127.0.0.1: the per-address limit is tested on its own
+            # (test_api.py), and off elsewhere.
+            "serverAPIRequestsPerSecond": 0,
         }
         self.config.update(overrides or {})
         self.config_path = os.path.join(workdir, f"{name}.json")

@@ -296,3 +296,20 @@ def test_keep_alive_serves_many_requests_on_one_connection(server, user):
             assert not response.will_close
     finally:
         conn.close()
+
+
+def test_requests_per_client_address_are_limited(backends, make_server):
+    # One address (this test's 127.0.0.1) gets serverAPIRequestBurst requests at once, then
+    # 429 + Retry-After until its bucket refills; the probes and webhooks are not limited.
+    server = make_server(backends, serverAPIRequestsPerSecond=1, serverAPIRequestBurst=3)
+    statuses = [server.api("POST", "/v1/profiles/mappings", token=token_for(app_user_id()),
+                           body={"userIDs": []}).status for _ in range(3)]
+    assert 429 not in statuses, statuses
+    refused = server.api("POST", "/v1/profiles/mappings", token=token_for(app_user_id()), body={"userIDs": []})
+    assert refused.status == 429, refused
+    assert refused.json()["error"]["code"] == "rate_limited"
+    assert refused.header("retry-after") == "1", refused
+    assert server.get("/healthz").status == 200
+    assert server.get("/readyz").status == 200
+    text = server.metrics_text()
+    assert "wave_api_address_limited_total 1" in text.splitlines(), text

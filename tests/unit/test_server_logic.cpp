@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <atomic>
+#include <chrono>
 #include <cstdio>
 #include <map>
 #include <sstream>
@@ -16,6 +17,7 @@
 #include "api.hpp"
 #include "health.hpp"
 #include "metrics.hpp"
+#include "rate_limiter.hpp"
 #include "router.hpp"
 #include "server_settings.hpp"
 #include "webhooks.hpp"
@@ -323,7 +325,7 @@ TEST_SUITE("server.metrics") {
       CHECK(line.rfind(current, 0) == 0);
     }
     for (const auto& [name, count] : types) CHECK_MESSAGE(count == 1, name);
-    CHECK(types.size() == 9);
+    CHECK(types.size() == 10);  // the server's own families (libwave's need a service)
   }
 
   TEST_CASE("label values are escaped") {
@@ -451,5 +453,29 @@ TEST_SUITE("server.health") {
     CHECK(cache.begin_check());
     cache.abandon();
     CHECK(cache.begin_check());
+  }
+}
+
+TEST_SUITE("server.rate_limiter") {
+  TEST_CASE("a token bucket per address: burst, refill, other addresses unaffected, off at 0") {
+    using namespace std::chrono_literals;
+    wave_server::AddressRateLimiter limiter(10, 3);  // 10 per second, burst 3
+    const auto t0 = wave_server::AddressRateLimiter::Clock::now();
+    for (int i = 0; i < 3; ++i) CHECK_FALSE(limiter.take("10.0.0.1", t0));
+    const auto wait = limiter.take("10.0.0.1", t0);
+    REQUIRE(wait);
+    CHECK(*wait == 100ms);                          // one token every 100 ms
+    CHECK_FALSE(limiter.take("10.0.0.2", t0));      // another address has its own bucket
+    CHECK(limiter.take("10.0.0.1", t0 + 50ms));     // not yet
+    CHECK_FALSE(limiter.take("10.0.0.1", t0 + 100ms));
+    CHECK_FALSE(limiter.take("10.0.0.1", t0 + 10s));  // refilled (up to the burst)
+    wave_server::AddressRateLimiter off(0, 1);
+    for (int i = 0; i < 1000; ++i) CHECK_FALSE(off.take("10.0.0.1", t0));
+  }
+
+  TEST_CASE("the address of a peer drops its port") {
+    CHECK(wave_server::address_of_peer("127.0.0.1:5555") == "127.0.0.1");
+    CHECK(wave_server::address_of_peer("[::1]:5555") == "[::1]");
+    CHECK(wave_server::address_of_peer("unknown") == "unknown");
   }
 }
