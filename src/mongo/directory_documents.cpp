@@ -104,10 +104,11 @@ Doc acl_update(const AclChange& change) {
       update.document("$unset", [](BsonWriter& unset) { unset.text("wave_password_digest", ""); });
     if (change.add != nullptr) {
       update.document("$addToSet", [&](BsonWriter& add_to_set) {
-        for (const auto& [field, patterns] : {std::pair{"publish_acl", &change.add->publish},
-                                              std::pair{"subscribe_acl", &change.add->subscribe}}) {
+        for (const auto& [field, list] : {std::pair{"publish_acl", &change.add->publish},
+                                          std::pair{"subscribe_acl", &change.add->subscribe}}) {
+          const std::vector<std::string>& patterns = *list;  // (clang 14 cannot capture a binding)
           add_to_set.document(field, [&](BsonWriter& each) {
-            each.array("$each", [&](BsonWriter& entries) { write_patterns(entries, *patterns); });
+            each.array("$each", [&](BsonWriter& entries) { write_patterns(entries, patterns); });
           });
         }
       });
@@ -118,10 +119,11 @@ Doc acl_update(const AclChange& change) {
       // writes entries as exactly {pattern: <string>}, so exact-document matching removes
       // them on both MongoDB and FerretDB.
       update.document("$pullAll", [&](BsonWriter& pull_all) {
-        for (const auto& [field, patterns] : {std::pair{"publish_acl", &change.remove->publish},
-                                              std::pair{"subscribe_acl", &change.remove->subscribe}}) {
-          if (patterns->empty()) continue;
-          pull_all.array(field, [&](BsonWriter& entries) { write_patterns(entries, *patterns); });
+        for (const auto& [field, list] : {std::pair{"publish_acl", &change.remove->publish},
+                                          std::pair{"subscribe_acl", &change.remove->subscribe}}) {
+          const std::vector<std::string>& patterns = *list;  // (clang 14 cannot capture a binding)
+          if (patterns.empty()) continue;
+          pull_all.array(field, [&](BsonWriter& entries) { write_patterns(entries, patterns); });
         }
       });
     }
