@@ -586,6 +586,7 @@ def test_rate_limited_carries_the_retry_time(tmp_path):
         assert wavemq.errors.Denied("m").retry_after_ms == 0
 
 
+@pytest.mark.servers
 def test_admin_describe_and_end_user_sessions(tmp_path):
     with servers_service(tmp_path, credentialCacheSize=0) as service:
         app_user = unique("adam")
