@@ -67,7 +67,10 @@ class WriteGate final : public wave::DirectoryStore {
   }
   std::string claim_identity(std::string_view a, std::string_view b) override { return inner_->claim_identity(a, b); }
   std::optional<std::string> find_identity(std::string_view a) override {
-    if (before_identity) before_identity();
+    if (before_identity) {
+      const auto hook = before_identity;  // a copy: the hook may reset before_identity
+      hook();
+    }
     return inner_->find_identity(a);
   }
   std::vector<std::optional<std::string>> find_identities(const std::vector<std::string>& a) override {
