@@ -10,7 +10,7 @@ root=$(cd "$(dirname "$0")/.." && pwd)
 cd "$root"
 python=/usr/bin/python3
 cmake --preset release >/dev/null
-cmake --build --preset release --target wave wave-server wave_mosquitto -j "${WAVE_BENCH_JOBS:-2}"
+cmake --build --preset release --target wave wave_server wave_mosquitto -j "${WAVE_BENCH_JOBS:-2}"
 build="$root/build/release"
 state=$(mktemp -d "${TMPDIR:-/tmp}/wave-bench-brokers.XXXXXX")
 cleanup() { "$python" tests/harness/servers.py stop-all "$state" || true; rm -rf "$state"; }
