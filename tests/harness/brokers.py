@@ -53,6 +53,7 @@ class VerneMQ:
     def __init__(self, release, directory, webhook_base=None, mongo_uri=None, mongo_database=None,
                  extra_lines=(), ready_hook="vmq_diversity_plugin:auth_on_register"):
         self.release = release
+        os.makedirs(directory, exist_ok=True)
         self.script = os.path.join(self.release, "start-vernemq.sh")
         self.root = os.path.join(directory, "vernemq")
         self.port, self.cluster_port, self.http_port = free_port(), free_port(), free_port()
