@@ -50,14 +50,17 @@ for fuzzer in build/fuzz/tests/fuzz/fuzz_*; do
 done
 echo "fuzz-long: ${#targets[@]} targets, up to $runs inputs or ${seconds}s each, $parallel at a time"
 status=0
-pids=()
+running=0
 for fuzzer in "${targets[@]}"; do
-  run_one "$fuzzer" &
-  pids+=($!)
-  if [ "${#pids[@]}" -ge "$parallel" ]; then
-    wait "${pids[0]}" || status=1
-    pids=("${pids[@]:1}")
+  if [ "$running" -ge "$parallel" ]; then
+    wait -n || status=1  # whichever target ends first frees its core
+    running=$((running - 1))
   fi
+  run_one "$fuzzer" &
+  running=$((running + 1))
 done
-for pid in "${pids[@]}"; do wait "$pid" || status=1; done
+while [ "$running" -gt 0 ]; do
+  wait -n || status=1
+  running=$((running - 1))
+done
 exit $status

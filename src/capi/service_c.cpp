@@ -346,51 +346,60 @@ WAVE_API wave_status wave_service_group_create(wave_service* service, const uint
   });
 }
 
-WAVE_API wave_status wave_service_group_add_member(wave_service* service, const uint8_t* token, size_t token_len,
-                                                   const char* group_id, const char* app_user_id, int* changed_out) {
+namespace {
+
+// Adding and removing a member share their checks and answer; only the service call differs.
+using MemberChange = bool (wave::Service::*)(std::string_view, std::string_view, std::string_view);
+
+wave_status change_member(wave_service* service, const uint8_t* token, size_t token_len, const char* group_id,
+                          const char* app_user_id, int* changed_out, MemberChange change) {
   if (changed_out != nullptr) *changed_out = 0;
   return guarded([&] {
     require(service, "service");
     require(group_id, "group_id");
     require(app_user_id, "app_user_id");
-    const bool changed = service->service->add_group_member(token_view(token, token_len), group_id, app_user_id);
+    const bool changed = (service->service.get()->*change)(token_view(token, token_len), group_id, app_user_id);
     if (changed_out != nullptr) *changed_out = changed ? 1 : 0;
     return WAVE_OK;
   });
+}
+
+// Leaving and deleting a group: a token and a group, nothing returned.
+using GroupAction = void (wave::Service::*)(std::string_view, std::string_view);
+
+wave_status act_on_group(wave_service* service, const uint8_t* token, size_t token_len, const char* group_id,
+                         GroupAction action) {
+  return guarded([&] {
+    require(service, "service");
+    require(group_id, "group_id");
+    (service->service.get()->*action)(token_view(token, token_len), group_id);
+    return WAVE_OK;
+  });
+}
+
+}  // namespace
+
+WAVE_API wave_status wave_service_group_add_member(wave_service* service, const uint8_t* token, size_t token_len,
+                                                   const char* group_id, const char* app_user_id, int* changed_out) {
+  return change_member(service, token, token_len, group_id, app_user_id, changed_out,
+                       &wave::Service::add_group_member);
 }
 
 WAVE_API wave_status wave_service_group_remove_member(wave_service* service, const uint8_t* token, size_t token_len,
                                                       const char* group_id, const char* app_user_id,
                                                       int* changed_out) {
-  if (changed_out != nullptr) *changed_out = 0;
-  return guarded([&] {
-    require(service, "service");
-    require(group_id, "group_id");
-    require(app_user_id, "app_user_id");
-    const bool changed = service->service->remove_group_member(token_view(token, token_len), group_id, app_user_id);
-    if (changed_out != nullptr) *changed_out = changed ? 1 : 0;
-    return WAVE_OK;
-  });
+  return change_member(service, token, token_len, group_id, app_user_id, changed_out,
+                       &wave::Service::remove_group_member);
 }
 
 WAVE_API wave_status wave_service_group_leave(wave_service* service, const uint8_t* token, size_t token_len,
                                               const char* group_id) {
-  return guarded([&] {
-    require(service, "service");
-    require(group_id, "group_id");
-    service->service->leave_group(token_view(token, token_len), group_id);
-    return WAVE_OK;
-  });
+  return act_on_group(service, token, token_len, group_id, &wave::Service::leave_group);
 }
 
 WAVE_API wave_status wave_service_group_delete(wave_service* service, const uint8_t* token, size_t token_len,
                                                const char* group_id) {
-  return guarded([&] {
-    require(service, "service");
-    require(group_id, "group_id");
-    service->service->delete_group(token_view(token, token_len), group_id);
-    return WAVE_OK;
-  });
+  return act_on_group(service, token, token_len, group_id, &wave::Service::delete_group);
 }
 
 WAVE_API wave_status wave_service_group_list(wave_service* service, const uint8_t* token, size_t token_len,
@@ -522,16 +531,34 @@ const char* session_state_name(wave::SessionState state) {
 
 }  // namespace
 
-WAVE_API wave_status wave_service_describe_user(wave_service* service, const char* app_user_id, char** json_out) {
+extern "C++" {
+namespace {
+
+// The admin calls on one app user: the same checks, and a JSON object written by `fields`.
+template <typename WriteFields>
+wave_status admin_user_call(wave_service* service, const char* app_user_id, char** json_out, WriteFields fields) {
   if (json_out != nullptr) *json_out = nullptr;
   return guarded([&] {
     require(service, "service");
     require(app_user_id, "app_user_id");
     require(json_out, "json_out");
-    const wave::UserDescription user = service->service->describe_user(app_user_id);
     rapidjson::StringBuffer buffer;
     JsonWriter writer(buffer);
     writer.StartObject();
+    fields(writer, *service->service, std::string_view(app_user_id));
+    writer.EndObject();
+    *json_out = take_json(buffer);
+    return WAVE_OK;
+  });
+}
+
+}  // namespace
+}  // extern "C++"
+
+WAVE_API wave_status wave_service_describe_user(wave_service* service, const char* app_user_id, char** json_out) {
+  return admin_user_call(service, app_user_id, json_out, [](JsonWriter& writer, wave::Service& core,
+                                                            std::string_view id) {
+    const wave::UserDescription user = core.describe_user(id);
     write_string_field(writer, "appUserID", user.app_user_id);
     writer.Key("internalWaveUserID");
     if (user.internal_id)
@@ -542,31 +569,19 @@ WAVE_API wave_status wave_service_describe_user(wave_service* service, const cha
     writer.String(session_state_name(user.session));
     writer.Key("groups");
     writer.Uint64(user.groups);
-    writer.EndObject();
-    *json_out = take_json(buffer);
-    return WAVE_OK;
   });
 }
 
 WAVE_API wave_status wave_service_end_user_sessions(wave_service* service, const char* app_user_id,
                                                     char** json_out) {
-  if (json_out != nullptr) *json_out = nullptr;
-  return guarded([&] {
-    require(service, "service");
-    require(app_user_id, "app_user_id");
-    require(json_out, "json_out");
-    const wave::EndSessionsOutcome outcome = service->service->end_user_sessions(app_user_id);
-    rapidjson::StringBuffer buffer;
-    JsonWriter writer(buffer);
-    writer.StartObject();
+  return admin_user_call(service, app_user_id, json_out, [](JsonWriter& writer, wave::Service& core,
+                                                            std::string_view id) {
+    const wave::EndSessionsOutcome outcome = core.end_user_sessions(id);
     write_string_field(writer, "internalWaveUserID", outcome.internal_id);
     writer.Key("sessionEnded");
     writer.Bool(outcome.session_ended);
     writer.Key("passhashRetired");
     writer.Bool(outcome.passhash_retired);
-    writer.EndObject();
-    *json_out = take_json(buffer);
-    return WAVE_OK;
   });
 }
 

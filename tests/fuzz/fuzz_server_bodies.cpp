@@ -1,19 +1,25 @@
 // libFuzzer: wave-server's request handling below HTTP must turn any bytes into an answer:
 // webhook bodies (parse + decision against a real in-memory service, no servers needed),
-// management API bodies and paths, and log escaping (whose output must always be valid JSON).
+// management and admin API bodies, paths and the admin key header, log escaping (whose output
+// must always be valid JSON), and every config the library accepts must be readable as the
+// server's settings.
+#include <cctype>
 #include <cstddef>
 #include <cstdint>
 #include <cstdlib>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include <rapidjson/document.h>
 
 #include <wave/wave.h>
 
 #include "access_log.hpp"
+#include "admin_api.hpp"
 #include "api.hpp"
 #include "router.hpp"
+#include "server_settings.hpp"
 #include "webhooks.hpp"
 
 namespace {
@@ -37,6 +43,21 @@ void require_json(const std::string& text) {
   rapidjson::Document document;
   document.Parse<rapidjson::kParseValidateEncodingFlag>(text.data(), text.size());
   if (document.HasParseError()) std::abort();
+}
+
+// The SHA-256 digests of the admin key "fuzz-admin-key", and of a malformed entry (skipped).
+const std::vector<std::string> kAdminDigests = {"6712f9c9ac960f9c86c92a7be5a3ac97dfc1d9d3c25d16cd7955a68088401848",
+                                                "not-a-digest"};
+
+// The header that must be accepted: "Bearer" in any case, one or more spaces, the key.
+bool is_the_admin_header(std::string_view header) {
+  constexpr std::string_view kScheme = "bearer";
+  if (header.size() <= kScheme.size() || header[kScheme.size()] != ' ') return false;
+  for (std::size_t i = 0; i < kScheme.size(); ++i)
+    if (std::tolower(static_cast<unsigned char>(header[i])) != kScheme[i]) return false;
+  header.remove_prefix(kScheme.size());
+  while (!header.empty() && header.front() == ' ') header.remove_prefix(1);
+  return header == "fuzz-admin-key";
 }
 
 }  // namespace
@@ -80,6 +101,34 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     case 4: {
       const auto selected = select_hook(body.substr(0, body.size() / 2), body.substr(body.size() / 2));
       (void)selected;
+      break;
+    }
+    case 5: {
+      // The admin API: the key header (accepted exactly when it carries the key; never when no
+      // keys are configured), then the path as a target: a matched admin route yields a call
+      // naming a user, or a JSON 400.
+      if (admin_key_accepted(kAdminDigests, body) != is_the_admin_header(body)) std::abort();
+      if (admin_key_accepted({}, body)) std::abort();
+      const auto match = match_route(body);
+      if (!is_admin_route(match.route)) break;
+      const auto prepared = prepare_admin_call(match);
+      if (const auto* response = std::get_if<ApiResponse>(&prepared)) require_json(response->body);
+      else if (std::get<AdminCall>(prepared).app_user_id.empty()) std::abort();
+      break;
+    }
+    case 6: {
+      // A config the library accepts is one the server can read its settings from.
+      wave_config* config = nullptr;
+      if (wave_config_parse(body.data(), body.size(), "fuzz", &config) != WAVE_OK) break;
+      char* json = nullptr;
+      if (wave_config_to_json(config, &json) != WAVE_OK) std::abort();
+      try {
+        (void)read_server_settings(json);
+      } catch (...) {
+        std::abort();
+      }
+      wave_string_free(json);
+      wave_config_free(config);
       break;
     }
     default: {

@@ -13,84 +13,39 @@
 #include <utility>
 #include <vector>
 
+#include "integration/capi_servers.hpp"
 #include "integration/raw_mongo.hpp"
 #include "integration/test_service_support.hpp"
 
 namespace {
 
 using namespace std::chrono_literals;
+using wave_test::connect;
+using wave_test::Heard;
 
-std::string unique_name(const char* tag) {
-  char id[WAVE_UUID_STRING_SIZE];
-  REQUIRE(wave_uuid_v4(id) == WAVE_OK);
-  return std::string("adm_") + tag + "_" + std::string(id, 8);
-}
+std::string unique_name(const char* tag) { return wave_test::unique_name("adm", tag); }
 
 wave_service* open_service(const std::string& name) {
-  const std::string json =
-      "{\"authenticationCheckEndpoint\":\"" + wave_test::fixture_uri("app") +
-      "\",\"tokenValidationRegex\":\"[A-Za-z0-9:_.-]{1,200}\",\"bcryptCost\":4,\"storage\":\"servers\""
-      ",\"sessionTTLSeconds\":300,\"credentialCacheTTLSeconds\":300,\"redisURI\":\"" +
-      wave_test::fixture_uri("redis") + "\",\"redisKeyPrefix\":\"" + name + ":\",\"mongoURI\":\"" +
-      wave_test::fixture_uri("mongo") + "\",\"mongoDatabase\":\"" + name + "\"}";
-  wave_config* config = nullptr;
-  REQUIRE(wave_config_parse(json.data(), json.size(), "test", &config) == WAVE_OK);
-  wave_service* service = nullptr;
-  const wave_status status = wave_service_new(config, &service);
-  wave_config_free(config);
-  REQUIRE(status == WAVE_OK);
-  return service;
+  return wave_test::open_capi_service(name, "servers", "\"sessionTTLSeconds\":300,\"credentialCacheTTLSeconds\":300,");
 }
 
-// Credential changes a listener was told about, waited for with a deadline.
-struct Heard {
-  std::mutex mutex;
-  std::condition_variable changed;
-  std::vector<std::string> credential_changes;
-
-  static void record(wave_invalidation_kind kind, const char* internal_id, void* userdata) {
-    auto& self = *static_cast<Heard*>(userdata);
-    if (kind != WAVE_INVALIDATION_CREDENTIAL) return;
-    {
-      std::lock_guard lock(self.mutex);
-      self.credential_changes.emplace_back(internal_id);
-    }
-    self.changed.notify_all();
-  }
-
-  bool wait_for(const std::string& id, std::chrono::milliseconds within) {
-    std::unique_lock lock(mutex);
-    return changed.wait_for(lock, within, [&] {
-      for (const auto& heard : credential_changes)
-        if (heard == id) return true;
-      return false;
-    });
-  }
-};
-
-// The JSON a call returned (freed here), or "" on failure.
-std::string describe(wave_service* service, const std::string& app_user_id, wave_status* status = nullptr) {
+// The JSON an admin call on `app_user_id` returned (freed here), or "" on failure.
+using AdminCall = wave_status (*)(wave_service*, const char*, char**);
+std::string admin_json(AdminCall call, wave_service* service, const std::string& app_user_id, wave_status* status) {
   char* json = nullptr;
-  const wave_status result = wave_service_describe_user(service, app_user_id.c_str(), &json);
+  const wave_status result = call(service, app_user_id.c_str(), &json);
   if (status != nullptr) *status = result;
   std::string text = json != nullptr ? json : "";
   wave_string_free(json);
   return text;
+}
+
+std::string describe(wave_service* service, const std::string& app_user_id, wave_status* status = nullptr) {
+  return admin_json(wave_service_describe_user, service, app_user_id, status);
 }
 
 std::string end_sessions(wave_service* service, const std::string& app_user_id, wave_status* status = nullptr) {
-  char* json = nullptr;
-  const wave_status result = wave_service_end_user_sessions(service, app_user_id.c_str(), &json);
-  if (status != nullptr) *status = result;
-  std::string text = json != nullptr ? json : "";
-  wave_string_free(json);
-  return text;
-}
-
-wave_status connect(wave_service* service, const std::string& internal_id, const std::string& password,
-                    unsigned flags) {
-  return wave_service_authorize_register(service, internal_id.c_str(), internal_id.c_str(),
-                                         reinterpret_cast<const uint8_t*>(password.data()), password.size(), flags);
+  return admin_json(wave_service_end_user_sessions, service, app_user_id, status);
 }
 
 }  // namespace
@@ -112,12 +67,9 @@ TEST_SUITE("admin.capi") {
     CHECK(end_sessions(a, app_user, &status).empty());
     CHECK(status == WAVE_ERR_NOT_FOUND);
 
-    wave_credentials* credentials = nullptr;
-    REQUIRE(wave_service_login(a, reinterpret_cast<const uint8_t*>(token.data()), token.size(), &credentials) ==
-            WAVE_OK);
-    const std::string me = wave_credentials_internal_id(credentials);
-    const std::string password = wave_credentials_password(credentials);
-    wave_credentials_free(credentials);
+    const wave_test::Login alice = wave_test::login(a, token);
+    const std::string& me = alice.internal_id;
+    const std::string& password = alice.password;
     CHECK(wave_test::python_bcrypt_verifies(password, raw.acl(me).text("passhash")));
     REQUIRE(connect(b, me, password, 0) == WAVE_OK);
     REQUIRE(connect(b, me, password, WAVE_CHECK_CACHED_ONLY) == WAVE_OK);  // in b's cache now
@@ -126,7 +78,7 @@ TEST_SUITE("admin.capi") {
 
     CHECK(end_sessions(a, app_user) ==
           "{\"internalWaveUserID\":\"" + me + "\",\"sessionEnded\":true,\"passhashRetired\":true}");
-    CHECK(heard.wait_for(me, 1000ms));
+    CHECK(heard.wait_for(WAVE_INVALIDATION_CREDENTIAL, me, 1000ms));
     // b's cached grant went with the announcement; the stores refuse the password, and the
     // token itself (the CONNECT renewal through the app, which still accepts it) too.
     CHECK(connect(b, me, password, WAVE_CHECK_CACHED_ONLY) == WAVE_ERR_WOULD_BLOCK);

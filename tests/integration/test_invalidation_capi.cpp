@@ -14,85 +14,26 @@
 #include <utility>
 #include <vector>
 
-#include "integration/test_servers.hpp"
+#include "integration/capi_servers.hpp"
 
 namespace {
 
 using namespace std::chrono_literals;
+using wave_test::connect;
+using wave_test::Heard;
+using wave_test::login;
+using wave_test::Login;
+using wave_test::open_capi_service;
 
-std::string unique_name(const char* tag) {
-  char id[WAVE_UUID_STRING_SIZE];
-  REQUIRE(wave_uuid_v4(id) == WAVE_OK);
-  return std::string("inv_") + tag + "_" + std::string(id, 8);
-}
-
-wave_service* open_service(const std::string& name, const char* storage = "servers", const std::string& extra = "") {
-  const std::string json =
-      "{" + extra + "\"authenticationCheckEndpoint\":\"" + wave_test::fixture_uri("app") +
-      "\",\"tokenValidationRegex\":\"[A-Za-z0-9:_.-]{1,200}\",\"bcryptCost\":4,\"storage\":\"" + storage +
-      "\",\"redisURI\":\"" + wave_test::fixture_uri("redis") + "\",\"redisKeyPrefix\":\"" + name +
-      ":\",\"mongoURI\":\"" + wave_test::fixture_uri("mongo") + "\",\"mongoDatabase\":\"" + name + "\"}";
-  wave_config* config = nullptr;
-  REQUIRE(wave_config_parse(json.data(), json.size(), "test", &config) == WAVE_OK);
-  wave_service* service = nullptr;
-  const wave_status status = wave_service_new(config, &service);
-  wave_config_free(config);
-  REQUIRE(status == WAVE_OK);
-  return service;
-}
-
-// What a listener was told, waited for with a deadline.
-struct Heard {
-  std::mutex mutex;
-  std::condition_variable changed;
-  std::vector<std::pair<wave_invalidation_kind, std::string>> events;
-
-  static void record(wave_invalidation_kind kind, const char* internal_id, void* userdata) {
-    auto& self = *static_cast<Heard*>(userdata);
-    {
-      std::lock_guard lock(self.mutex);
-      self.events.emplace_back(kind, internal_id);
-    }
-    self.changed.notify_all();
-  }
-
-  bool wait_for(wave_invalidation_kind kind, const std::string& id, std::chrono::milliseconds within) {
-    std::unique_lock lock(mutex);
-    return changed.wait_for(lock, within, [&] {
-      for (const auto& [k, i] : events)
-        if (k == kind && i == id) return true;
-      return false;
-    });
-  }
-};
-
-struct Login {
-  std::string internal_id;
-  std::string password;
-};
-
-Login login(wave_service* service, const std::string& token) {
-  wave_credentials* credentials = nullptr;
-  REQUIRE(wave_service_login(service, reinterpret_cast<const uint8_t*>(token.data()), token.size(), &credentials) ==
-          WAVE_OK);
-  Login result{wave_credentials_internal_id(credentials), wave_credentials_password(credentials)};
-  wave_credentials_free(credentials);
-  return result;
-}
-
-wave_status connect(wave_service* service, const Login& user, unsigned flags) {
-  return wave_service_authorize_register(service, user.internal_id.c_str(), user.internal_id.c_str(),
-                                         reinterpret_cast<const uint8_t*>(user.password.data()), user.password.size(),
-                                         flags);
-}
+std::string unique_name(const char* tag) { return wave_test::unique_name("inv", tag); }
 
 }  // namespace
 
 TEST_SUITE("invalidation") {
   TEST_CASE("a revoke in one process empties the other's cache within a second and tells its listener") {
     const std::string name = unique_name("revoke");
-    wave_service* a = open_service(name);
-    wave_service* b = open_service(name);
+    wave_service* a = open_capi_service(name);
+    wave_service* b = open_capi_service(name);
     Heard heard;
     REQUIRE(wave_service_listen_invalidations(b, Heard::record, &heard) == WAVE_OK);
     Heard replaced;  // a second call replaces the callback; the first one hears nothing more
@@ -116,8 +57,8 @@ TEST_SUITE("invalidation") {
 
   TEST_CASE("group membership changes are announced as ACL changes") {
     const std::string name = unique_name("acl");
-    wave_service* a = open_service(name);
-    wave_service* b = open_service(name);
+    wave_service* a = open_capi_service(name);
+    wave_service* b = open_capi_service(name);
     Heard heard;
     REQUIRE(wave_service_listen_invalidations(b, Heard::record, &heard) == WAVE_OK);
     const std::string owner_token = "user:" + name + "-owner:t";
@@ -149,13 +90,13 @@ TEST_SUITE("invalidation") {
 
   TEST_CASE("WAVE_CHECK_NO_APP refuses a CONNECT that would need the app, and asks nobody") {
     const std::string name = unique_name("noapp");
-    wave_service* a = open_service(name);
+    wave_service* a = open_capi_service(name);
     const Login alice = login(a, "user:" + name + ":t1");
     // Redis loses the credential (as when its session expires): only the app can renew it.
     const std::string del = "redis-cli -u '" + wave_test::fixture_uri("redis") + "' DEL '" + name + ":credential:" +
                             alice.internal_id + "' >/dev/null";
     REQUIRE(std::system(del.c_str()) == 0);
-    wave_service* fresh = open_service(name);  // an empty in-process cache
+    wave_service* fresh = open_capi_service(name);  // an empty in-process cache
     const auto app_calls = [&] {
       return wave_service_counter(fresh, WAVE_COUNTER_APP_VALID) + wave_service_counter(fresh, WAVE_COUNTER_APP_INVALID) +
              wave_service_counter(fresh, WAVE_COUNTER_APP_ERROR);
@@ -174,8 +115,8 @@ TEST_SUITE("invalidation") {
   TEST_CASE("two servers sweep expired sessions at once: every user settled exactly once") {
     const std::string name = unique_name("sweep");
     const std::string ttl = "\"sessionTTLSeconds\":1,\"credentialSweepIntervalSeconds\":30,";
-    wave_service* a = open_service(name, "servers", ttl);
-    wave_service* b = open_service(name, "servers", ttl);
+    wave_service* a = open_capi_service(name, "servers", ttl);
+    wave_service* b = open_capi_service(name, "servers", ttl);
     constexpr int kUsers = 40;
     for (int i = 0; i < kUsers; ++i) login(a, "user:" + name + "-" + std::to_string(i) + ":t");
     std::this_thread::sleep_for(2100ms);  // every session expired
@@ -200,7 +141,7 @@ TEST_SUITE("invalidation") {
 
   TEST_CASE("storage memory: the service's own changes are reported, synchronously") {
     const std::string name = unique_name("memory");
-    wave_service* service = open_service(name, "memory");
+    wave_service* service = open_capi_service(name, "memory");
     Heard heard;
     REQUIRE(wave_service_listen_invalidations(service, Heard::record, &heard) == WAVE_OK);
     const std::string token = "user:" + name + ":t1";
