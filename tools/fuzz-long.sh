@@ -17,6 +17,9 @@ cd "$root"
 cmake --preset fuzz >/dev/null
 cmake --build --preset fuzz
 artifacts="$root/build/fuzz/artifacts"
+# Every UBSan report stops the target and leaves its input (only reports in other projects'
+# headers, listed in ubsan.supp, are silenced).
+export UBSAN_OPTIONS=${UBSAN_OPTIONS:-halt_on_error=1:print_stacktrace=1:suppressions=$root/tests/fuzz/ubsan.supp}
 mkdir -p "$artifacts"
 
 run_one() {
