@@ -18,6 +18,7 @@
 #include <rapidjson/writer.h>
 
 #include "common/error.hpp"
+#include "common/utf8.hpp"
 
 namespace wave {
 namespace {
@@ -54,6 +55,9 @@ std::string read_string(const rapidjson::Value& value, const FieldError& error, 
   std::string text(value.GetString(), value.GetStringLength());
   if (!allow_empty && text.empty()) error("must not be empty");
   if (text.find('\0') != std::string::npos) error("must not contain a NUL character");
+  // RapidJSON 1.1 decodes a lone low-surrogate escape ("\udc00") into bytes that are not
+  // UTF-8 (the encoding check covers raw bytes only); such a value could not be shown as JSON.
+  if (!is_valid_utf8(text)) error("must be valid UTF-8 (a \\u escape of a lone surrogate is not)");
   return text;
 }
 

@@ -260,6 +260,12 @@ TEST_SUITE("config") {
     CHECK(contains(config_error(with_field(R"("bcryptCost": 12, "bcryptCost": 13)")), "more than once"));
     CHECK(contains(config_error("{\"authenticationCheckEndpoint\": \"http://a/\xff\", \"tokenValidationRegex\": \".+\"}"),
                    "not valid JSON"));
+    // RapidJSON passes a lone low-surrogate escape through as bytes that are not UTF-8.
+    const std::string surrogate =
+        config_error(R"({"authenticationCheckEndpoint": "http://a/\udc00", "tokenValidationRegex": ".+"})");
+    CHECK(contains(surrogate, "\"authenticationCheckEndpoint\""));
+    CHECK(contains(surrogate, "must be valid UTF-8"));
+    CHECK(contains(config_error(with_field(R"("redisKeyPrefix": "w\uDFFF:")")), "must be valid UTF-8"));
     CHECK(contains(config_error(std::string(100000, '[') + std::string(100000, ']')), "must be a JSON object"));
     CHECK(contains(config_error(with_field("\"x\": " + std::string(100000, '[') + std::string(100000, ']'))),
                    "unknown field"));
