@@ -8,6 +8,8 @@
 #include <rapidjson/stringbuffer.h>
 #include <rapidjson/writer.h>
 
+#include "json_body.hpp"
+
 namespace wave_server {
 namespace {
 
@@ -32,8 +34,7 @@ struct WaveString {
 
 std::variant<rapidjson::Document, ApiResponse> parse_object(std::string_view body) {
   rapidjson::Document document;
-  document.Parse<rapidjson::kParseIterativeFlag | rapidjson::kParseValidateEncodingFlag>(body.data(), body.size());
-  if (document.HasParseError()) return api_error(400, "bad_request", "the body is not valid JSON");
+  if (!parse_json_body(body, document)) return api_error(400, "bad_request", "the body is not valid JSON in UTF-8");
   if (!document.IsObject()) return api_error(400, "bad_request", "the body must be a JSON object");
   return document;
 }

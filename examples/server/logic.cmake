@@ -12,7 +12,8 @@ if(NOT TARGET wave_server_logic)
     ${_wave_server_dir}/server_settings.cpp
     ${_wave_server_dir}/health.cpp
     ${_wave_server_dir}/rate_limiter.cpp
-    ${_wave_server_dir}/admin_api.cpp)
+    ${_wave_server_dir}/admin_api.cpp
+    ${_wave_server_dir}/json_body.cpp)
   target_include_directories(wave_server_logic PUBLIC "${_wave_server_dir}")
   target_compile_features(wave_server_logic PUBLIC cxx_std_20)
   set_target_properties(wave_server_logic PROPERTIES CXX_EXTENSIONS OFF POSITION_INDEPENDENT_CODE ON)

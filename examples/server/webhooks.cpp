@@ -6,6 +6,8 @@
 #include <rapidjson/stringbuffer.h>
 #include <rapidjson/writer.h>
 
+#include "json_body.hpp"
+
 namespace wave_server {
 namespace {
 
@@ -111,8 +113,7 @@ ParsedWebhook parse_webhook(Hook hook, std::string_view body) {
   ParsedWebhook parsed;
   parsed.hook = hook;
   rapidjson::Document document;
-  document.Parse<rapidjson::kParseIterativeFlag | rapidjson::kParseValidateEncodingFlag>(body.data(), body.size());
-  if (document.HasParseError() || !document.IsObject()) {
+  if (!parse_json_body(body, document) || !document.IsObject()) {
     parsed.refusal = "invalid_json";
     return parsed;
   }

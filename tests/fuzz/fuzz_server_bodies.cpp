@@ -72,6 +72,13 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     const ParsedWebhook parsed = parse_webhook(hook, body);
     const WebhookAnswer answer = decide_webhook(memory_service(), parsed, CacheAges{});
     require_json(answer.body);
+    // A subscribe answer echoes every filter, granted or not: whatever was read must be
+    // writable as JSON (nobody is logged in here, so build the all-refused answer directly).
+    if (parsed.question)
+      if (const auto* subscribe = std::get_if<SubscribeQuestion>(&*parsed.question)) {
+        const std::vector<wave_status> refused(subscribe->filters.size(), WAVE_ERR_DENIED);
+        require_json(subscribe_answer(hook, *subscribe, WAVE_ERR_DENIED, refused, CacheAges{}).body);
+      }
     if (answer.outcome == Outcome::allow) std::abort();  // nobody ever logged in
     if (answer.max_age != 0) std::abort();              // refusals are never cacheable
     return 0;

@@ -116,6 +116,13 @@ TEST_SUITE("server.webhooks") {
     CHECK(parse_webhook(Hook::auth_on_register, "[1]").refusal == "invalid_json");
     CHECK(parse_webhook(Hook::auth_on_register, "").refusal == "invalid_json");
     CHECK(parse_webhook(Hook::auth_on_register, "{\"client_id\":\"\xff\"}").refusal == "invalid_json");
+    // RapidJSON 1.1 decodes a lone low-surrogate escape into bytes that are not UTF-8: refused,
+    // in a value, a key or a nested string (a subscribe answer echoes every filter).
+    CHECK(parse_webhook(Hook::auth_on_register, body_with(R"(,"password":"p\udc00")")).refusal == "invalid_json");
+    CHECK(parse_webhook(Hook::auth_on_register, body_with(R"(,"password":"p","\uDFFF":1)")).refusal == "invalid_json");
+    CHECK(parse_webhook(Hook::auth_on_subscribe, body_with(R"(,"topics":[{"topic":"a/\udc00","qos":0}])")).refusal ==
+          "invalid_json");
+    CHECK(parse_webhook(Hook::auth_on_register, body_with(R"(,"password":"p\ud83d\ude00")")).question);  // a pair is fine
   }
 
   TEST_CASE("publish bodies: client_id must equal username") {
@@ -260,6 +267,7 @@ TEST_SUITE("server.api") {
     CHECK(std::get<ApiResponse>(parse_mappings_body(R"({})")).status == 400);
     CHECK(std::get<ApiResponse>(parse_mappings_body(R"({"userIDs":[1]})")).status == 400);
     CHECK(std::get<ApiResponse>(parse_mappings_body(R"({"userIDs":["a\u0000"]})")).status == 400);
+    CHECK(std::get<ApiResponse>(parse_mappings_body(R"({"userIDs":["a\udc00"]})")).status == 400);
     CHECK(std::get<ApiResponse>(parse_mappings_body("nope")).status == 400);
     const auto group = std::get<GroupCreateBody>(parse_group_create_body(R"({"name":"g","members":["x"]})"));
     CHECK(group.name == "g");
