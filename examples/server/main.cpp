@@ -61,10 +61,7 @@ int main(int argc, char** argv) {
 
   wave_server::ServerSettings settings;
   try {
-    char* json = nullptr;
-    if (wave_config_to_json(config, &json) != WAVE_OK) throw std::runtime_error(wave_last_error_message());
-    std::unique_ptr<char, decltype(&wave_string_free)> json_owner(json, &wave_string_free);
-    settings = wave_server::read_server_settings(json);
+    settings = wave_server::read_server_settings(config);
   } catch (const std::exception& error) {
     fail_to_start(error.what());
     return 2;

@@ -1,5 +1,6 @@
 #include "server_settings.hpp"
 
+#include <memory>
 #include <stdexcept>
 
 #include <rapidjson/document.h>
@@ -36,9 +37,12 @@ std::string ServerSettings::cors_allow_origin(std::string_view origin) const {
   return "";
 }
 
-ServerSettings read_server_settings(std::string_view config_json) {
+ServerSettings read_server_settings(const wave_config* config) {
+  char* json = nullptr;
+  if (wave_config_to_json(config, &json) != WAVE_OK) throw std::runtime_error(wave_last_error_message());
+  const std::unique_ptr<char, decltype(&wave_string_free)> json_owner(json, &wave_string_free);
   rapidjson::Document document;
-  document.Parse(config_json.data(), config_json.size());
+  document.Parse(json);
   if (document.HasParseError() || !document.IsObject()) throw std::runtime_error("the library's config JSON is unreadable");
   ServerSettings s;
   s.listen_address = text(document, "listenAddress");

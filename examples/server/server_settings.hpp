@@ -7,6 +7,8 @@
 #include <string_view>
 #include <vector>
 
+#include <wave/wave.h>
+
 #include "access_log.hpp"
 #include "webhooks.hpp"
 
@@ -41,9 +43,10 @@ struct ServerSettings {
   std::string cors_allow_origin(std::string_view origin) const;
 };
 
-// Reads the settings from wave_config_to_json()'s output; throws std::runtime_error when a
-// field is missing or mistyped (a library/server version mismatch).
-ServerSettings read_server_settings(std::string_view config_json);
+// Reads the settings from the config's effective JSON (wave_config_to_json); throws
+// std::runtime_error when the library cannot give it, or a field is missing or mistyped (a
+// library/server version mismatch).
+ServerSettings read_server_settings(const wave_config* config);
 
 // "host:port" / "[v6]:port" → host and port; false when malformed.  Port 0 is allowed.
 bool split_host_port(std::string_view address, std::string& host, std::string& port);

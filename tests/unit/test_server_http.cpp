@@ -41,10 +41,7 @@ class RunningServer {
                              "\"bcryptCost\":4" + extra_fields + "}";
     REQUIRE(wave_config_parse(json.data(), json.size(), "test", &config_) == WAVE_OK);
     REQUIRE(wave_service_new(config_, &service_) == WAVE_OK);
-    char* effective = nullptr;
-    REQUIRE(wave_config_to_json(config_, &effective) == WAVE_OK);
-    const auto settings = wave_server::read_server_settings(effective);
-    wave_string_free(effective);
+    const auto settings = wave_server::read_server_settings(config_);
     log_file_ = std::tmpfile();
     logger_ = std::make_unique<wave_server::Logger>(wave_server::LogLevel::info, 10000, metrics_.log_lines_dropped, log_file_);
     server_ = std::make_unique<wave_server::Server>(settings, config_, service_, *logger_, metrics_);
