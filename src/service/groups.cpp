@@ -26,6 +26,9 @@ bool is_member(const std::optional<Group>& group, const std::string& member) {
   return group && contains(group->members, member);
 }
 
+// The key of one (group, member) sequence in Impl::membership_locks ('\n' is in neither ID).
+std::string membership_key(const std::string& group_id, const std::string& member) { return group_id + '\n' + member; }
+
 }  // namespace
 
 Group Service::Impl::group_or_throw(std::string_view group_id) {
@@ -144,7 +147,7 @@ bool Service::add_group_member(std::string_view token, std::string_view group_id
                                   " members, the limit (maxGroupMembers)");
     impl_->check_group_count(member, "this user");
   }
-  service_detail::KeyedLocks::Guard guard(impl_->membership_locks, group.id + '\n' + member);
+  service_detail::KeyedLocks::Guard guard(impl_->membership_locks, membership_key(group.id, member));
   const bool added = impl_->directory->add_group_member(group.id, member);
   if (!added && !contains(group.members, member)) fail(WAVE_ERR_NOT_FOUND, "no such group (it was just deleted)");
   impl_->settle_membership(group.id, member);
@@ -156,7 +159,7 @@ bool Service::remove_group_member(std::string_view token, std::string_view group
   const auto [group, member] = impl_->owner_change(token, group_id, app_user_id, "remove members");
   if (member == group.owner)
     fail(WAVE_ERR_CONFLICT, "the owner cannot be removed from the group: delete the group instead");
-  service_detail::KeyedLocks::Guard guard(impl_->membership_locks, group.id + '\n' + member);
+  service_detail::KeyedLocks::Guard guard(impl_->membership_locks, membership_key(group.id, member));
   const bool removed = impl_->directory->remove_group_member(group.id, member);
   impl_->settle_membership(group.id, member);
   return removed;
@@ -168,7 +171,7 @@ void Service::leave_group(std::string_view token, std::string_view group_id) {
   const Group group = impl_->group_or_throw(group_id);
   if (!contains(group.members, me)) fail(WAVE_ERR_NOT_FOUND, "you are not a member of this group");
   if (group.owner == me) fail(WAVE_ERR_CONFLICT, "the owner cannot leave the group: delete it instead");
-  service_detail::KeyedLocks::Guard guard(impl_->membership_locks, group.id + '\n' + me);
+  service_detail::KeyedLocks::Guard guard(impl_->membership_locks, membership_key(group.id, me));
   impl_->directory->remove_group_member(group.id, me);
   impl_->settle_membership(group.id, me);
 }

@@ -100,18 +100,16 @@ std::string Service::Impl::ask_app(std::string_view token) {
   AppAuthAnswer answer{AppAuthVerdict::invalid, {}, 0};
   bool unsendable = false;  // a token the app client cannot send: a refusal, not a fault
   try {
-    answer = app->check(token);
-    if (answer.verdict == AppAuthVerdict::valid)
-      service_detail::check_app_user_id(answer.user_id, WAVE_ERR_UPSTREAM, "the userID in the app's answer");
-  } catch (const Error& error) {
-    // Surrounding spaces, or too long for a header: like any malformed token, an
-    // INVALID_TOKEN refusal (a broker sees "denied"), never a caller's argument error.
-    if (error.status() != WAVE_ERR_INVALID_ARGUMENT) {
-      count(counters.app_nanoseconds, nanoseconds_since(started));
-      count(counters.app_errors);
-      throw;
+    try {
+      answer = app->check(token);
+      if (answer.verdict == AppAuthVerdict::valid)
+        service_detail::check_app_user_id(answer.user_id, WAVE_ERR_UPSTREAM, "the userID in the app's answer");
+    } catch (const Error& error) {
+      // Surrounding spaces, or too long for a header: like any malformed token, an
+      // INVALID_TOKEN refusal (a broker sees "denied"), never a caller's argument error.
+      if (error.status() != WAVE_ERR_INVALID_ARGUMENT) throw;
+      unsendable = true;
     }
-    unsendable = true;
   } catch (...) {
     count(counters.app_nanoseconds, nanoseconds_since(started));
     count(counters.app_errors);
