@@ -103,18 +103,21 @@ ApiResponse api_failure(wave_status status, std::string_view message) {
     case WAVE_ERR_DENIED: return api_error(403, "denied", message);
     case WAVE_ERR_NOT_FOUND: return api_error(404, "not_found", message);
     case WAVE_ERR_CONFLICT: return api_error(409, "conflict", message);
-    case WAVE_ERR_RATE_LIMITED: {
+    case WAVE_ERR_RATE_LIMITED:
       // libwave says when the user's next token arrives (the failing call set it).
-      ApiResponse response = api_error(429, "rate_limited", message);
-      response.retry_after_seconds = std::max<std::int64_t>(1, (wave_last_error_retry_after_ms() + 999) / 1000);
-      return response;
-    }
+      return api_rate_limited(message, std::chrono::milliseconds(wave_last_error_retry_after_ms()));
     case WAVE_ERR_UPSTREAM: return api_error(502, "upstream_error", message);
     case WAVE_ERR_UNAVAILABLE: return api_error(503, "backend_unavailable", message);
     case WAVE_ERR_BACKEND: return api_error(503, "backend_error", message);
     case WAVE_ERR_TIMEOUT: return api_error(504, "backend_timeout", message);
     default: return api_error(500, "internal_error", message);
   }
+}
+
+ApiResponse api_rate_limited(std::string_view message, std::chrono::milliseconds wait) {
+  ApiResponse response = api_error(429, "rate_limited", message);
+  response.retry_after_seconds = std::max<std::int64_t>(1, (wait.count() + 999) / 1000);
+  return response;
 }
 
 ApiResponse api_content(int status, std::string_view content_json) {

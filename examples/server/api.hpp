@@ -3,6 +3,7 @@
 // "error": {"code", "message"}}).  No Asio: the fuzz target and unit tests drive it directly.
 #pragma once
 
+#include <chrono>
 #include <string>
 #include <string_view>
 #include <variant>
@@ -47,6 +48,8 @@ struct ApiCall {
 ApiResponse api_error(int status, std::string_view code, std::string_view message);
 // The HTTP status and error code for a libwave failure.
 ApiResponse api_failure(wave_status status, std::string_view message);
+// A 429 whose Retry-After is `wait` rounded up to whole seconds (at least 1).
+ApiResponse api_rate_limited(std::string_view message, std::chrono::milliseconds wait);
 ApiResponse api_content(int status, std::string_view content_json);
 
 // Body readers: the value, or a 400 answer naming the problem.

@@ -288,10 +288,8 @@ class Session : public SessionBase, public std::enable_shared_from_this<Session<
     if (method_ == "OPTIONS") return send_preflight();
     // Per client address, before anything costs a backend call.
     if (const auto wait = shared_.api_limiter.take(address_of_peer(peer_), Clock::now())) {
-      ApiResponse answer = api_error(429, "rate_limited", "too many requests from this address");
-      answer.retry_after_seconds = std::max<std::int64_t>(1, (wait->count() + 999) / 1000);
       shared_.metrics.api_address_limited.fetch_add(1, std::memory_order_relaxed);
-      return send_api(std::move(answer));
+      return send_api(api_rate_limited("too many requests from this address", *wait));
     }
     if (is_admin_route(route_)) return handle_admin();
     const auto token_field = request.find("token");
