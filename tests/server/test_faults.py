@@ -181,16 +181,20 @@ def test_webhook_faults_are_counted(own_backends, make_server):
 def test_sigterm_lets_a_slow_request_finish_and_exits_0(own_backends, make_server):
     server = make_server(own_backends, httpTimeoutMs=8000, serverShutdownGraceSeconds=20)
     result = {}
+    token = f"slow2000:{app_user_id()}:t"
 
     def slow_login():
         try:
-            result["response"] = server.api("POST", "/v1/sessions", token=f"slow2000:{app_user_id()}:t", timeout=30)
+            result["response"] = server.api("POST", "/v1/sessions", token=token, timeout=30)
         except Exception as error:  # noqa: BLE001 - reported below
             result["error"] = error
 
     thread = threading.Thread(target=slow_login)
     thread.start()
-    time.sleep(0.7)  # the request is now waiting on the app endpoint
+    deadline = time.time() + 10  # SIGTERM only once the request waits on the app endpoint
+    while own_backends.app_control("stats")["calls_by_token"].get(token, 0) == 0:
+        assert time.time() < deadline, "the slow login never reached the app endpoint"
+        time.sleep(0.02)
     server.signal(__import__("signal").SIGTERM)
     thread.join(timeout=30)
     assert "error" not in result, f"the in-flight request was dropped: {result.get('error')!r}"
