@@ -194,11 +194,16 @@ class Client:
                 return
         pytest.fail(f"message {payload!r} on {topic} did not arrive")
 
-    def expect_nothing(self, wait=1.0):
+    def drain(self, wait):
+        """What arrived by `wait` seconds from now, taken off the queue."""
         time.sleep(wait)
         got = []
         while not self.messages.empty():
             got.append(self.messages.get())
+        return got
+
+    def expect_nothing(self, wait=1.0):
+        got = self.drain(wait)
         assert got == [], f"unexpected deliveries: {got}"
 
     def close(self):

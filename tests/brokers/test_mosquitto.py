@@ -4,6 +4,7 @@ Users are logged in through libwave (wavemq) on the same Redis and MongoDB the p
 Every refusal has a positive control beside it, so a broker that delivers nothing fails.
 """
 import getpass
+import itertools
 import os
 import subprocess
 import time
@@ -196,7 +197,16 @@ def test_groups_membership_reaches_deliveries_at_once(world, clients):
     # A member removed: Mosquitto checks every delivery, so she stops receiving at once
     # (her subscription stays, her grant does not), while the others still receive.
     service.remove_group_member(owner_token, gid, member_user)
-    time.sleep(0.5)  # the invalidation message crosses Redis to the broker's process
+    # The invalidation message crosses Redis to the broker's process: probe until it has
+    # landed (the others get every probe), then the removed member must get nothing more.
+    deadline = time.time() + 10
+    for attempt in itertools.count():
+        probe = b"probe %d" % attempt
+        assert w.publish(group_topic(gid, owner.internal_id), probe) == 0
+        o.expect(group_topic(gid, owner.internal_id), probe)
+        if m.drain(0.2) == []:
+            break
+        assert time.time() < deadline, "the removed member still receives after 10 s"
     assert w.publish(group_topic(gid, owner.internal_id), b"after removal") == 0
     o.expect(group_topic(gid, owner.internal_id), b"after removal")
     m.expect_nothing(0.5)

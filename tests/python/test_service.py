@@ -78,11 +78,15 @@ def memory_service(tmp_path, app, **fields):
 
 
 def app_control(app_uri, what, body=""):
-    """POST /__control/<what> on the harness's app server (revoke, unrevoke, mode)."""
+    """/__control/<what> on the harness's app server: POST revoke, unrevoke, mode; GET stats
+    (returned decoded)."""
     base = app_uri[:app_uri.index("/", len("http://"))]
-    request = urllib.request.Request(f"{base}/__control/{what}", data=body.encode(), method="POST")
+    method = "GET" if what == "stats" else "POST"
+    data = None if method == "GET" else body.encode()
+    request = urllib.request.Request(f"{base}/__control/{what}", data=data, method=method)
     with urllib.request.urlopen(request, timeout=10) as response:
         assert response.status == 200
+        return json.loads(response.read() or b"{}")
 
 
 def assert_fault(action, *allowed):
@@ -413,9 +417,13 @@ def test_memory_storage_needs_only_the_app(tmp_path):
 def test_close_while_a_call_runs_frees_after_it(tmp_path):
     service = memory_service(tmp_path, fixture_uri("app"))
     outcome = []
-    caller = threading.Thread(target=lambda: outcome.append(service.login("slow700:" + unique("uma"))))
+    token = "slow700:" + unique("uma")
+    caller = threading.Thread(target=lambda: outcome.append(service.login(token)))
     caller.start()
-    time.sleep(0.2)  # the login is waiting for the app
+    deadline = time.time() + 10  # close only once the login waits on the app
+    while app_control(fixture_uri("app"), "stats")["calls_by_token"].get(token, 0) == 0:
+        assert time.time() < deadline, "the slow login never reached the app"
+        time.sleep(0.02)
     service.close()  # must not free the service under the running call
     with pytest.raises(ValueError):
         service.login(token_of(unique("vic")))
