@@ -75,6 +75,18 @@ class RunningServer {
   int port() const { return port_; }
   wave_server::Metrics& metrics() { return metrics_; }
 
+  // True once a request has reached a worker pool (queued or running): a test then acts on a
+  // request that is in flight, not on one still in the socket, however slow the machine.
+  bool wait_for_a_request_in_a_pool(Clock::duration limit = 10s) {
+    const auto deadline = Clock::now() + limit;
+    while (Clock::now() < deadline) {
+      for (const auto& in_flight : metrics_.pool_in_flight)
+        if (in_flight.load() > 0) return true;
+      std::this_thread::sleep_for(5ms);
+    }
+    return false;
+  }
+
  private:
   wave_config* config_ = nullptr;
   wave_service* service_ = nullptr;
@@ -238,7 +250,7 @@ TEST_SUITE("server.http") {
     RunningServer server(R"(,"serverWorkerThreads":1,"serverWorkerQueueLimit":1)");
     Client busy(server.port());
     busy.send("GET /v1/conversations/groups HTTP/1.1\r\nHost: t\r\ntoken: slow1500:busy" + std::to_string(::getpid()) + "\r\n\r\n");
-    std::this_thread::sleep_for(300ms);  // the slow call holds the only slot
+    REQUIRE(server.wait_for_a_request_in_a_pool());  // the slow call holds the only slot
     Client api(server.port());
     api.send("GET /v1/conversations/groups HTTP/1.1\r\nHost: t\r\ntoken: user:other\r\n\r\n");
     const std::string refused = api.read(1s, "}}");
@@ -262,7 +274,7 @@ TEST_SUITE("server.http") {
     Client busy(server.port());
     busy.send("POST /v1/profiles HTTP/1.1\r\nHost: t\r\ntoken: slow800:drain" + std::to_string(::getpid()) +
               "\r\nContent-Length: 0\r\n\r\n");
-    std::this_thread::sleep_for(200ms);
+    REQUIRE(server.wait_for_a_request_in_a_pool());
     const auto start = Clock::now();
     server.terminate();
     const std::string answer = busy.read(5s);
