@@ -13,7 +13,6 @@ import queue
 import sys
 import threading
 import time
-import urllib.request
 
 import pytest
 
@@ -63,14 +62,6 @@ def write_config(directory, name, **fields):
     with open(path, "w") as f:
         json.dump(config, f)
     return path
-
-
-def app_control(what, body=""):
-    app = fixture_uri("app")
-    base = app[:app.index("/", len("http://"))]
-    request = urllib.request.Request(f"{base}/__control/{what}", data=body.encode(), method="POST")
-    with urllib.request.urlopen(request, timeout=10) as response:
-        assert response.status == 200
 
 
 def wait_for_port(port, proc, what, timeout=60.0):

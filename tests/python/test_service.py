@@ -14,7 +14,6 @@ import subprocess
 import sys
 import threading
 import time
-import urllib.request
 import uuid
 
 import pytest
@@ -24,6 +23,8 @@ from wavemq._lib import lib, take_string
 from wavemq.service import CredentialsPtr, GroupCreationPtr, GroupListPtr, ResolutionPtr
 
 HARNESS = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "harness")
+sys.path.insert(0, HARNESS)
+from app_control import app_control, wait_for_app_call  # noqa: E402 - after the path it needs
 TOKEN_REGEX = "[A-Za-z0-9:_.-]{1,200}"
 UNREACHABLE_APP = "http://127.0.0.1:1/auth/check"  # nothing listens on port 1
 
@@ -75,18 +76,6 @@ def servers_service(tmp_path, app=None, **fields):
 def memory_service(tmp_path, app, **fields):
     return wavemq.Service.from_file(write_config(str(tmp_path), authenticationCheckEndpoint=app, storage="memory",
                                                  **fields))
-
-
-def app_control(app_uri, what, body=""):
-    """/__control/<what> on the harness's app server: POST revoke, unrevoke, mode; GET stats
-    (returned decoded)."""
-    base = app_uri[:app_uri.index("/", len("http://"))]
-    method = "GET" if what == "stats" else "POST"
-    data = None if method == "GET" else body.encode()
-    request = urllib.request.Request(f"{base}/__control/{what}", data=data, method=method)
-    with urllib.request.urlopen(request, timeout=10) as response:
-        assert response.status == 200
-        return json.loads(response.read() or b"{}")
 
 
 def assert_fault(action, *allowed):
@@ -420,10 +409,7 @@ def test_close_while_a_call_runs_frees_after_it(tmp_path):
     token = "slow700:" + unique("uma")
     caller = threading.Thread(target=lambda: outcome.append(service.login(token)))
     caller.start()
-    deadline = time.time() + 10  # close only once the login waits on the app
-    while app_control(fixture_uri("app"), "stats")["calls_by_token"].get(token, 0) == 0:
-        assert time.time() < deadline, "the slow login never reached the app"
-        time.sleep(0.02)
+    wait_for_app_call(fixture_uri("app"), token)  # close only once the login waits on the app
     service.close()  # must not free the service under the running call
     with pytest.raises(ValueError):
         service.login(token_of(unique("vic")))

@@ -28,6 +28,8 @@ import pytest
 HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.dirname(os.path.dirname(HERE))
 SERVERS_PY = os.path.join(ROOT, "tests", "harness", "servers.py")
+sys.path.insert(0, os.path.join(ROOT, "tests", "harness"))
+from app_control import app_control, wait_for_app_call  # noqa: E402 - after the path it needs
 TOKEN_REGEX = "[A-Za-z0-9:._-]{8,256}"
 FAULT_ERRORS = {"backend_unavailable", "backend_timeout", "upstream_error"}
 
@@ -57,19 +59,12 @@ class Backends:
         subprocess.run([sys.executable, SERVERS_PY, "stop", kind, self.state], check=True, timeout=60)
 
     def app_control(self, what, body=""):
-        """POST /__control/<what> on the stand-in app endpoint (mode, revoke, reset...)."""
-        base = self.uri("app").rsplit("/auth/check", 1)[0]
-        host, port = base.split("//", 1)[1].split(":")
-        conn = http.client.HTTPConnection(host, int(port), timeout=10)
-        try:
-            method = "GET" if what == "stats" else "POST"
-            conn.request(method, f"/__control/{what}", body=body.encode())
-            answer = conn.getresponse()
-            data = answer.read()
-            assert answer.status == 200, f"app control {what}: {answer.status} {data!r}"
-            return json.loads(data or b"{}")
-        finally:
-            conn.close()
+        """/__control/<what> on the stand-in app endpoint (mode, revoke, reset, stats...)."""
+        return app_control(self.uri("app"), what, body)
+
+    def wait_for_app_call(self, token):
+        """Until the stand-in app endpoint has been asked about `token`."""
+        wait_for_app_call(self.uri("app"), token)
 
 
 def _start_backends(state, kinds=("redis", "mongo", "app")):

@@ -191,10 +191,7 @@ def test_sigterm_lets_a_slow_request_finish_and_exits_0(own_backends, make_serve
 
     thread = threading.Thread(target=slow_login)
     thread.start()
-    deadline = time.time() + 10  # SIGTERM only once the request waits on the app endpoint
-    while own_backends.app_control("stats")["calls_by_token"].get(token, 0) == 0:
-        assert time.time() < deadline, "the slow login never reached the app endpoint"
-        time.sleep(0.02)
+    own_backends.wait_for_app_call(token)  # SIGTERM only once the request waits on the app endpoint
     server.signal(__import__("signal").SIGTERM)
     thread.join(timeout=30)
     assert "error" not in result, f"the in-flight request was dropped: {result.get('error')!r}"
