@@ -13,31 +13,20 @@ root=$(cd "$(dirname "$0")/.." && pwd)
 runs=${1:-10000000}
 seconds=${2:-1800}
 parallel=${WAVE_FUZZ_PARALLEL:-1}
-cd "$root"
-cmake --preset fuzz >/dev/null
-cmake --build --preset fuzz
-artifacts="$root/build/fuzz/artifacts"
-# Every UBSan report stops the target and leaves its input (only reports in other projects'
-# headers, listed in ubsan.supp, are silenced).
-export UBSAN_OPTIONS=${UBSAN_OPTIONS:-halt_on_error=1:print_stacktrace=1:suppressions=$root/tests/fuzz/ubsan.supp}
-mkdir -p "$artifacts"
+. "$root/tests/fuzz/common.sh"
+fuzz_prepare
 
 run_one() {
-  local fuzzer=$1 name corpus seeds log
+  local fuzzer=$1 name log
   name=$(basename "$fuzzer")
-  corpus="$root/build/fuzz/corpus/${name#fuzz_}"
-  seeds="$root/tests/fuzz/corpus/${name#fuzz_}"
   log="$artifacts/$name.long.log"
-  mkdir -p "$corpus"
-  [ -d "$seeds" ] || seeds=""
   local status=0
-  "$fuzzer" -runs="$runs" -max_total_time="$seconds" -timeout=10 -rss_limit_mb=2048 -print_final_stats=1 \
-    -artifact_prefix="$artifacts/$name-" "$corpus" $seeds >"$log" 2>&1 || status=$?
+  fuzz_run "$fuzzer" -runs="$runs" -max_total_time="$seconds" >"$log" 2>&1 || status=$?
   local executed cov ft units findings
   executed=$(sed -n 's/^stat::number_of_executed_units: *//p' "$log" | tail -1)
   cov=$(grep -oE 'cov: [0-9]+' "$log" | tail -1 | cut -d' ' -f2)
   ft=$(grep -oE 'ft: [0-9]+' "$log" | tail -1 | cut -d' ' -f2)
-  units=$(find "$corpus" -type f | wc -l)
+  units=$(find "$(fuzz_corpus "$fuzzer")" -type f | wc -l)
   findings=$(find "$artifacts" -maxdepth 1 -name "$name-*" -newer "$log.start" 2>/dev/null | wc -l)
   printf '%-32s %12s inputs  cov %6s  ft %7s  corpus %6s  findings %s%s\n' "$name" "${executed:-?}" \
     "${cov:-?}" "${ft:-?}" "$units" "$findings" "$([ "$status" -eq 0 ] || echo "  FAILED (see $log)")"
